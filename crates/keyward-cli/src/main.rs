@@ -1,0 +1,61 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+// A std binary: `std::` paths are the natural ones here.
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+mod cmd_components;
+mod cmd_demo;
+mod cmd_hashkey;
+mod cmd_key;
+mod io;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// keyward: key custody ceremonies from a terminal.
+///
+/// Secrets are read from stdin or from files, never from the command line.
+/// Results go to stdout, messages to stderr. Exit codes: 0 success, 1 bad
+/// input or failed verification, 2 usage error.
+#[derive(Debug, Parser)]
+#[command(name = "keyward", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// AES keys: generate.
+    #[command(subcommand)]
+    Key(cmd_key::KeyCommand),
+    /// Print the KCV of the AES key read from stdin (hex).
+    Kcv(cmd_key::KcvArgs),
+    /// XOR key components: split a key, combine components.
+    #[command(subcommand)]
+    Components(cmd_components::ComponentsCommand),
+    /// The site HashKey.
+    #[command(subcommand)]
+    Hashkey(cmd_hashkey::HashkeyCommand),
+    /// Run every ceremony on built-in defaults and report.
+    Demo,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Key(c) => cmd_key::run(c),
+        Command::Kcv(a) => cmd_key::kcv(&a),
+        Command::Components(c) => cmd_components::run(c),
+        Command::Hashkey(c) => cmd_hashkey::run(c),
+        Command::Demo => cmd_demo::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("keyward: error: {failure}");
+            ExitCode::from(1)
+        }
+    }
+}

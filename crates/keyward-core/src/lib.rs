@@ -1,0 +1,35 @@
+#![no_std]
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::std_instead_of_alloc, clippy::std_instead_of_core, clippy::cast_possible_truncation))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod components;
+pub mod error;
+pub mod hashkey;
+pub mod hex;
+pub mod kcv;
+pub mod key;
+
+pub use error::{CharClass, Error, Result};
+pub use hashkey::{HashKey, KeyId, Purpose};
+pub use kcv::{ExpectedKcv, Kcv, KcvMethod};
+pub use key::{Aes128Key, Aes192Key, Aes256Key, AesKey, KeyLength, SecretBytes};
+
+pub use rand_core;
+pub use subtle;
+pub use zeroize;
+
+/// The operating system's random generator as a [`rand_core::CryptoRng`].
+///
+/// It panics if the OS generator fails (as `rand`'s `OsRng` does); use
+/// [`SecretBytes::generate_os`] where a failure must be an error instead.
+#[cfg(feature = "getrandom")]
+pub fn os_rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
+    rand_core::UnwrapErr(getrandom::SysRng)
+}
