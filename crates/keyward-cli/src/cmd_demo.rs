@@ -8,13 +8,13 @@ use keyward_core::{AesKey, Error, ExpectedKcv, HashKey, KcvMethod, KeyLength};
 
 use crate::io::{CmdResult, Failure};
 
-struct Demo {
-    passed: usize,
-    failed: usize,
+pub(crate) struct Demo {
+    pub(crate) passed: usize,
+    pub(crate) failed: usize,
 }
 
 impl Demo {
-    fn check(&mut self, what: &str, ok: bool) {
+    pub(crate) fn check(&mut self, what: &str, ok: bool) {
         if ok {
             self.passed += 1;
             println!("  ok    {what}");
@@ -24,6 +24,8 @@ impl Demo {
         }
     }
 }
+
+// ---- keyward-core ----
 
 /// The RFC 4493 example keys, whose KCVs DESIGN.md lists.
 const AES128_RFC4493: &str = "2b7e1516 28aed2a6 abf71588 09cf4f3c";

@@ -10,6 +10,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod components;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod error;
 pub mod hashkey;
 pub mod hex;
