@@ -1,3 +1,10 @@
+#![allow(
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
 //! The `keyward` CLI contract (issue 3): stdin in, stdout results, stderr
 //! messages, exit codes 0 / 1 / 2.
 

@@ -1,3 +1,10 @@
+#![allow(
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
 //! Replays the fuzz corpus of `fuzz/fuzz_targets/core_hex.rs` through the same
 //! entry point, so inputs that once found a bug stay fixed under `cargo test`.
 

@@ -1,3 +1,10 @@
+#![allow(
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
 //! Known-answer tests from files: the HashKey derivation vectors computed
 //! independently by `data/gen_hashkey_subkeys.py` (Python hmac/hashlib).
 
