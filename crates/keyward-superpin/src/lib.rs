@@ -25,6 +25,7 @@ pub mod error;
 pub mod fuzzing;
 #[cfg(feature = "alloc")]
 pub mod repository;
+#[cfg(feature = "alloc")]
 mod wire;
 pub mod wrap;
 

@@ -11,6 +11,9 @@
 //! the 32-byte secret is wrapped as the RFC 5297 output `V ‖ C` (16 + 32 = 48
 //! bytes) with the associated-data vector given by the caller.
 
+// Only the record types (feature `alloc`) wrap keys.
+#![cfg_attr(not(feature = "alloc"), allow(unused_imports))]
+
 use hkdf::Hkdf;
 use keyward_core::SecretBytes;
 use sha2::Sha256;
@@ -27,6 +30,7 @@ pub const SIV_KEY_INFO: &[u8] = b"keyward/superpin/v1/aes-256-siv";
 /// Length of a wrapped 32-byte secret: 16-byte SIV ‖ 32-byte ciphertext.
 pub const WRAPPED_LEN: usize = 48;
 
+#[cfg(feature = "alloc")]
 fn siv(kek: &SecretBytes<32>) -> Result<Aes256Siv> {
     let mut key = Zeroizing::new([0u8; 64]);
     let hk = Hkdf::<Sha256>::from_prk(kek.expose_secret()).map_err(|_| Error::Wrap)?;
@@ -35,6 +39,7 @@ fn siv(kek: &SecretBytes<32>) -> Result<Aes256Siv> {
     Aes256Siv::new_from_slice(key.as_slice()).map_err(|_| Error::Wrap)
 }
 
+#[cfg(feature = "alloc")]
 /// Wraps `secret` under `kek` with associated data `ad`.
 pub(crate) fn wrap(
     kek: &SecretBytes<32>,
@@ -53,6 +58,7 @@ pub(crate) fn wrap(
     Ok(out)
 }
 
+#[cfg(feature = "alloc")]
 /// Unwraps; `None` if the tag does not verify (wrong key, wrong associated
 /// data or a modified record).
 pub(crate) fn unwrap(
@@ -73,6 +79,7 @@ pub(crate) fn unwrap(
     Some(out)
 }
 
+#[cfg(feature = "alloc")]
 /// A 16-byte authenticator of `ad` under `kek`: the SIV of an empty plaintext.
 pub(crate) fn check_tag(kek: &SecretBytes<32>, ad: &[&[u8]]) -> Result<[u8; 16]> {
     let mut cipher = siv(kek)?;
