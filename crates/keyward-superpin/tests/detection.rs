@@ -4,6 +4,15 @@
 //! group(s) named. Also measures the miss rate of random multi-character
 //! errors inside one group (run with `--nocapture` to see the figures).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::needless_range_loop
+)]
+
 use keyward_core::rand_core;
 use keyward_superpin::code::ALPHABET;
 use keyward_superpin::{CodeKind, Error, RecoveryCode, SuperPin};

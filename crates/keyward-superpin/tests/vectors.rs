@@ -1,6 +1,15 @@
 //! Known answers from the independent Python implementation
 //! (`tests/data/gen_vectors.py` → `tests/data/superpin_vectors.json`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::needless_range_loop
+)]
+
 use keyward_core::SecretBytes;
 use keyward_superpin::{
     AccountKeys, Argon2Params, CodeKind, Error, KeyPurpose, RecoveryCode, Repository, SuperPin,
