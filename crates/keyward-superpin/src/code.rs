@@ -83,18 +83,38 @@ pub const fn gf_mul(a: u8, b: u8) -> u8 {
     r
 }
 
+/// Multiplication by α = x in GF(32) (branch-free).
+const fn times_alpha(a: u8) -> u8 {
+    ((a << 1) & 0x1f) ^ (GF_REDUCTION & 0u8.wrapping_sub((a >> 4) & 1))
+}
+
+/// Σᵢ₌₁..₅ αⁱcᵢ by Horner's rule: α(c₁ + α(c₂ + α(c₃ + α(c₄ + αc₅)))). Equal
+/// to the weighted sum with [`WEIGHTS`] (tested), with five multiplications by
+/// α instead of five general products.
+fn weighted_payload(c: &[u8; PAYLOAD_SYMBOLS]) -> u8 {
+    let [c1, c2, c3, c4, c5] = *c;
+    let mut acc = times_alpha(c5 & 0x1f);
+    acc = times_alpha(acc ^ (c4 & 0x1f));
+    acc = times_alpha(acc ^ (c3 & 0x1f));
+    acc = times_alpha(acc ^ (c2 & 0x1f));
+    times_alpha(acc ^ (c1 & 0x1f))
+}
+
 /// The check symbol of a group: k + Σ wᵢcᵢ over the five payload symbols.
 pub fn check_symbol(constant: u8, payload: &[u8; PAYLOAD_SYMBOLS]) -> u8 {
-    let mut acc = constant & 0x1f;
-    for (w, c) in WEIGHTS.iter().zip(payload) {
-        acc ^= gf_mul(*w, *c);
-    }
-    acc
+    (constant & 0x1f) ^ weighted_payload(payload)
 }
 
 /// Σ wᵢcᵢ + k over the six symbols of a group: zero iff the group is valid.
 pub fn syndrome(constant: u8, group: &[u8; GROUP_SYMBOLS]) -> u8 {
-    let mut acc = constant & 0x1f;
+    let [c1, c2, c3, c4, c5, c6] = *group;
+    (constant & 0x1f) ^ weighted_payload(&[c1, c2, c3, c4, c5]) ^ (c6 & 0x1f)
+}
+
+/// The same sums with general products, for tests.
+#[cfg(test)]
+fn syndrome_by_weights(constant: u8, group: &[u8; GROUP_SYMBOLS]) -> u8 {
+    let mut acc = constant;
     for (w, c) in WEIGHTS.iter().zip(group) {
         acc ^= gf_mul(*w, *c);
     }
@@ -112,9 +132,51 @@ const fn low_byte(x: u16) -> u8 {
     x.to_le_bytes()[0]
 }
 
+/// The decoding table as bit planes over the 128 ASCII codes: bit `c` of
+/// `PLANES[j]` is bit `j` of the value of character `c`, bit `c` of `VALID`
+/// says whether `c` is a symbol (either case, with the aliases).
+// Evaluated at compile time only (`const PLANES`): an out-of-range index
+// or truncation would be a build error, not a run-time panic.
+#[allow(clippy::cast_possible_truncation, clippy::indexing_slicing)]
+const fn decode_planes() -> ([u128; 5], u128) {
+    let mut planes = [0u128; 5];
+    let mut valid = 0u128;
+    let mut c = 0usize;
+    while c < 128 {
+        let up = (c as u8).to_ascii_uppercase();
+        let mut v = 32u8;
+        let mut i = 0;
+        while i < 32 {
+            if ALPHABET[i] == up {
+                v = i as u8;
+            }
+            i += 1;
+        }
+        if up == b'O' {
+            v = 0;
+        }
+        if up == b'I' || up == b'L' {
+            v = 1;
+        }
+        if v < 32 {
+            valid |= 1 << c;
+            let mut j = 0;
+            while j < 5 {
+                planes[j] |= (((v >> j) & 1) as u128) << c;
+                j += 1;
+            }
+        }
+        c += 1;
+    }
+    (planes, valid)
+}
+
+const PLANES: ([u128; 5], u128) = decode_planes();
+
 /// Decodes one ASCII character: `Some(value)` for a Crockford symbol (any case,
-/// with O → 0 and I, L → 1), `None` otherwise. No secret-dependent branch:
-/// the value is assembled from range masks.
+/// with O → 0 and I, L → 1), `None` otherwise. No secret-indexed memory access
+/// and no secret-dependent branch: the value is read bit by bit from five
+/// 128-bit planes by shifts (branch-free on 64-bit targets).
 pub fn decode_char(c: char) -> Option<u8> {
     let Ok(b) = u8::try_from(c) else {
         return None;
@@ -122,33 +184,20 @@ pub fn decode_char(c: char) -> Option<u8> {
     if b >= 0x80 {
         return None;
     }
-    let mut c = u16::from(b);
-    // Fold lowercase letters to uppercase.
-    c -= range_mask(c, u16::from(b'a'), 25) & 0x20;
-    let mut value = 0u16;
-    let mut valid = 0u16;
-    for (lo, span, base) in [
-        (b'0', 9u8, 0u8),
-        (b'A', 7, 10),
-        (b'J', 1, 18),
-        (b'M', 1, 20),
-        (b'P', 4, 22),
-        (b'V', 4, 27),
-    ] {
-        let m = range_mask(c, u16::from(lo), u16::from(span));
-        value |= m & c.wrapping_add(u16::from(base)).wrapping_sub(u16::from(lo));
-        valid |= m;
+    let (planes, valid) = PLANES;
+    let mut value = 0u8;
+    for (j, plane) in (0u8..).zip(planes.iter()) {
+        value |= low_byte_128((plane >> b) & 1) << j;
     }
-    // Aliases: O → 0 (value 0 needs no bits), I and L → 1.
-    valid |= range_mask(c, u16::from(b'O'), 0);
-    let one = range_mask(c, u16::from(b'I'), 0) | range_mask(c, u16::from(b'L'), 0);
-    value |= one & 1;
-    valid |= one;
-    if valid == 0 {
+    if (valid >> b) & 1 == 0 {
         None
     } else {
-        Some(low_byte(value & 0x1f))
+        Some(value)
     }
+}
+
+const fn low_byte_128(x: u128) -> u8 {
+    x.to_le_bytes()[0]
 }
 
 /// Encodes a symbol value (0..=31; higher bits ignored) as its uppercase
@@ -362,6 +411,31 @@ mod tests {
             assert_eq!(*weight, w);
         }
         assert_eq!(WEIGHTS[5], 1);
+    }
+
+    #[test]
+    fn horner_equals_the_weighted_sum() {
+        let mut x = 0x1234_5678u32;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let b = x.to_le_bytes();
+            let g = [
+                b[0] & 31,
+                b[1] & 31,
+                b[2] & 31,
+                b[3] & 31,
+                (b[0] >> 3) ^ (b[2] & 31),
+                (b[1] >> 3) & 31,
+            ];
+            for k in 0..32 {
+                assert_eq!(syndrome(k, &g), syndrome_by_weights(k, &g));
+            }
+        }
+        for a in 0..32 {
+            assert_eq!(times_alpha(a), gf_mul(a, 2));
+        }
     }
 
     #[test]
