@@ -12,8 +12,9 @@ Independent of the Rust code on purpose:
 Regenerate (from the repository root):
     python3 -m venv /tmp/spvenv && /tmp/spvenv/bin/pip install cryptography
     /tmp/spvenv/bin/python crates/keyward-superpin/tests/data/gen_vectors.py
-(`crates/keyward-superpin/ci/python_vectors.sh` does this and fails if the
-committed vectors differ.)
+(`crates/keyward-superpin/ci/python_vectors.sh` writes them to a temporary
+file and fails if they differ from the committed ones.) An optional argument
+names another output file.
 """
 
 import hashlib
@@ -345,7 +346,9 @@ def main():
         "account_keys": account,
         "repository": repository_vector(account),
     }
-    path = os.path.join(HERE, "superpin_vectors.json")
+    import sys
+
+    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "superpin_vectors.json")
     with open(path, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1, ensure_ascii=False)
         f.write("\n")
