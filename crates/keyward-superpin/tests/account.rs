@@ -487,3 +487,48 @@ fn owasp_default_parameters() {
         master
     );
 }
+
+mod mutations {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sample_record() -> Vec<u8> {
+        let mut rng = os_rng();
+        let (mut keys, _) = account("mallory");
+        let pin = keys
+            .activate_super_pin(Proof::Password(b"hunter2"), &mut rng)
+            .unwrap();
+        keys.issue_recovery_code(Proof::SuperPin(&pin), &mut rng)
+            .unwrap();
+        keys.to_bytes()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Arbitrary edits of a valid record (overwrite a byte, cut, insert)
+        /// decode to an error or to a record that re-encodes identically.
+        #[test]
+        fn edited_records_never_panic(at in any::<prop::sample::Index>(), byte in any::<u8>(), op in 0u8..3) {
+            let mut rec = sample_record();
+            let i = at.index(rec.len());
+            match op {
+                0 => rec[i] = byte,
+                1 => rec.truncate(i),
+                _ => rec.insert(i, byte),
+            }
+            if let Ok(k) = AccountKeys::from_bytes(&rec) {
+                prop_assert_eq!(k.to_bytes(), rec.clone());
+            }
+            if let Ok(r) = Repository::from_bytes(&rec) {
+                prop_assert_eq!(r.to_bytes(), rec);
+            }
+        }
+
+        #[test]
+        fn random_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..400)) {
+            let _ = AccountKeys::from_bytes(&data);
+            let _ = Repository::from_bytes(&data);
+        }
+    }
+}
