@@ -277,6 +277,14 @@ pub enum Error {
         /// Number of extra bytes.
         found: usize,
     },
+    /// The repository's escrow entry for this account does not authenticate
+    /// under the repository key (a damaged record).
+    EscrowEntry,
+    /// The repository holds the maximum number of entries.
+    RepositoryFull {
+        /// The maximum.
+        max: usize,
+    },
     /// The wrapping primitive refused its input (internal; not expected).
     Wrap,
 }
@@ -387,6 +395,12 @@ impl fmt::Display for Error {
             } => write!(f, "{record}: invalid {field} at byte {offset}"),
             Self::TrailingBytes { record, found } => {
                 write!(f, "{record}: {found} unexpected bytes after the end")
+            }
+            Self::EscrowEntry => f.write_str(
+                "the repository's escrow entry for this account is damaged (it does not authenticate)",
+            ),
+            Self::RepositoryFull { max } => {
+                write!(f, "the repository is full ({max} accounts escrowed)")
             }
             Self::Wrap => f.write_str("key wrapping failed"),
         }

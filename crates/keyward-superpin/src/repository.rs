@@ -211,7 +211,7 @@ impl OpenRepository<'_> {
     /// # Errors
     /// [`Error::NoSuperPin`], [`Error::Unlock`] if the Super PIN does not
     /// open the slot; [`Error::AlreadyEscrowed`] (remove the old entry
-    /// first); [`Error::Field`] if the repository is full.
+    /// first); [`Error::RepositoryFull`].
     pub fn escrow(&mut self, keys: &AccountKeys, pin: &SuperPin) -> Result<()> {
         let kek = pin.derive_key(KeyPurpose::AccountSlot);
         keys.unlock_with_super_pin_kek(&kek)?;
@@ -219,11 +219,7 @@ impl OpenRepository<'_> {
             return Err(Error::AlreadyEscrowed);
         }
         if self.repo.entries.len() >= MAX_ENTRIES {
-            return Err(Error::Field {
-                record: Record::Repository,
-                offset: 0,
-                field: "entry count (repository full)",
-            });
+            return Err(Error::RepositoryFull { max: MAX_ENTRIES });
         }
         let wrapped = wrap::wrap(
             &self.key,
@@ -251,11 +247,8 @@ impl OpenRepository<'_> {
             .iter()
             .find(|e| e.account_id == account_id)
             .ok_or(Error::NotEscrowed)?;
-        wrap::unwrap(&self.key, &self.escrow_ad(account_id), &entry.wrapped).ok_or(Error::Field {
-            record: Record::Repository,
-            offset: 0,
-            field: "escrow entry (does not authenticate)",
-        })
+        wrap::unwrap(&self.key, &self.escrow_ad(account_id), &entry.wrapped)
+            .ok_or(Error::EscrowEntry)
     }
 
     /// Issues a one-time Recovery Code for the account of `keys`: adds a
@@ -265,7 +258,7 @@ impl OpenRepository<'_> {
     /// # Errors
     /// [`Error::NotEscrowed`]; [`Error::Unlock`] if the account's Super PIN
     /// slot no longer matches the escrow (the Super PIN was replaced);
-    /// [`Error::TooManyRecoveryCodes`].
+    /// [`Error::EscrowEntry`] for a damaged entry; [`Error::TooManyRecoveryCodes`].
     pub fn issue_recovery_code<R: CryptoRng + ?Sized>(
         &self,
         keys: &mut AccountKeys,
@@ -280,8 +273,8 @@ impl OpenRepository<'_> {
     /// given parameters). Nothing changes if an entry fails to unwrap.
     ///
     /// # Errors
-    /// [`Error::MasterPasswordLength`]; Argon2 errors; [`Error::Field`] for a
-    /// damaged entry.
+    /// [`Error::MasterPasswordLength`]; Argon2 errors; [`Error::EscrowEntry`]
+    /// for a damaged entry.
     pub fn change_master_password<R: CryptoRng + ?Sized>(
         &mut self,
         new_master_password: &str,
