@@ -109,6 +109,8 @@ pub fn run() -> CmdResult {
         site.key_id() != default.key_id(),
     );
 
+    crate::cmd_superpin::demo(&mut d)?;
+
     println!();
     println!("demo: {} checks passed, {} failed", d.passed, d.failed);
     if d.failed == 0 {

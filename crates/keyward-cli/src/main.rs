@@ -7,6 +7,7 @@ mod cmd_components;
 mod cmd_demo;
 mod cmd_hashkey;
 mod cmd_key;
+mod cmd_superpin;
 mod io;
 
 use std::process::ExitCode;
@@ -38,6 +39,9 @@ enum Command {
     /// The site HashKey.
     #[command(subcommand)]
     Hashkey(cmd_hashkey::HashkeyCommand),
+    /// The Super PIN: generate one, check one for typos.
+    #[command(subcommand)]
+    Superpin(cmd_superpin::SuperpinCommand),
     /// Run every ceremony on built-in defaults and report.
     Demo,
 }
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Kcv(a) => cmd_key::kcv(&a),
         Command::Components(c) => cmd_components::run(c),
         Command::Hashkey(c) => cmd_hashkey::run(c),
+        Command::Superpin(c) => cmd_superpin::run(c),
         Command::Demo => cmd_demo::run(),
     };
     match result {
