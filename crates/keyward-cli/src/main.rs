@@ -3,6 +3,7 @@
 // A std binary: `std::` paths are the natural ones here.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
+mod cmd_blob;
 mod cmd_components;
 mod cmd_demo;
 mod cmd_hashkey;
@@ -38,6 +39,9 @@ enum Command {
     /// The site HashKey.
     #[command(subcommand)]
     Hashkey(cmd_hashkey::HashkeyCommand),
+    /// Per-record BLOBs: seal, open, rekey, key ids, StorageDeriveKey parameters.
+    #[command(subcommand)]
+    Blob(Box<cmd_blob::BlobCommand>),
     /// Run every ceremony on built-in defaults and report.
     Demo,
 }
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Kcv(a) => cmd_key::kcv(&a),
         Command::Components(c) => cmd_components::run(c),
         Command::Hashkey(c) => cmd_hashkey::run(c),
+        Command::Blob(c) => cmd_blob::run(*c),
         Command::Demo => cmd_demo::run(),
     };
     match result {
