@@ -1,4 +1,13 @@
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
 //! Replays the fuzz corpora of `fuzz/fuzz_targets/blob_open.rs` and
 //! `blob_params.rs` through the same entry points, so inputs that once found
 //! a bug stay fixed under `cargo test`.

@@ -1,7 +1,11 @@
 #![allow(
     clippy::unwrap_used,
-    clippy::indexing_slicing,
+    clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
     missing_docs
 )]
 //! Keyring, rotation and batch migration (issue 5 §5).

@@ -1,4 +1,13 @@
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
 //! Invariants (issue 5 §8): round trip for arbitrary inputs; any single-bit
 //! flip anywhere in a sealed BLOB fails to open; any change of identity fails.
 

@@ -1,4 +1,13 @@
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
 //! Known-answer vectors computed independently by
 //! `tests/data/gen_vectors.py` (pyca/cryptography HKDF and AESSIV, from
 //! docs/formats.md alone).
