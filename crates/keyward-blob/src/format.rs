@@ -356,6 +356,21 @@ impl DatabaseKey {
         self.seal_vec(record, Some(&nonce), plaintext)
     }
 
+    /// Seals `plaintext` with a fresh nonce from the operating system's RNG.
+    ///
+    /// # Errors
+    /// [`Error::Core`] (`Rng`) if the OS generator fails;
+    /// [`Error::FieldTooLong`].
+    #[cfg(all(feature = "alloc", feature = "getrandom"))]
+    pub fn seal_randomized_os(
+        &self,
+        record: &RecordId<'_>,
+        plaintext: &[u8],
+    ) -> Result<alloc::vec::Vec<u8>> {
+        let nonce = keyward_core::SecretBytes::<NONCE_LEN>::generate_os()?;
+        self.seal_vec(record, Some(nonce.expose_secret()), plaintext)
+    }
+
     #[cfg(feature = "alloc")]
     pub(crate) fn seal_vec(
         &self,
@@ -452,6 +467,12 @@ mod tests {
         assert_eq!(encryption_version(&blob).unwrap(), id);
         let mut rng = keyward_core::os_rng();
         let r = k.seal_randomized(&mut rng, &REC, b"abc").unwrap();
+        #[cfg(feature = "getrandom")]
+        assert_eq!(
+            &k.open(&REC, &k.seal_randomized_os(&REC, b"abc").unwrap())
+                .unwrap()[..],
+            b"abc"
+        );
         assert_eq!(r[2], FLAG_NONCE);
         assert_eq!(r.len(), 8 + 16 + 16 + 3);
         assert_ne!(r, k.seal_randomized(&mut rng, &REC, b"abc").unwrap());
