@@ -205,9 +205,14 @@ impl KeySetting {
 }
 
 /// A 32-byte database key with its static IV and non-secret key id.
+///
+/// It keeps the HMAC-SHA256 state pre-keyed with the database key (the HKDF
+/// PRK), so deriving a record key costs no HMAC key setup; that state is
+/// zeroized on drop (`sha2`'s `zeroize` feature).
 #[derive(Clone)]
 pub struct DatabaseKey {
     key: SecretBytes<32>,
+    prk: Option<Hkdf<Sha256>>,
     static_iv: StaticIv,
     id: KeyId,
 }
@@ -239,11 +244,14 @@ impl DatabaseKey {
     pub fn from_array(key: [u8; 32], static_iv: StaticIv) -> Self {
         let key = SecretBytes::from_array(key);
         let mut id = [0u8; 4];
-        if let Ok(hk) = Hkdf::<Sha256>::from_prk(key.expose_secret()) {
+        // A 32-byte PRK is always accepted (PRK ≥ HashLen).
+        let prk = Hkdf::<Sha256>::from_prk(key.expose_secret()).ok();
+        if let Some(hk) = &prk {
             let _ = hk.expand_multi_info(&[LABEL_KEY_ID, static_iv.as_bytes()], &mut id);
         }
         Self {
             key,
+            prk,
             static_iv,
             id: KeyId(id),
         }
@@ -285,7 +293,7 @@ impl DatabaseKey {
             found: application.len(),
         })?;
         let mut out = [0u8; 64];
-        if let Ok(hk) = Hkdf::<Sha256>::from_prk(self.key.expose_secret()) {
+        if let Some(hk) = &self.prk {
             // L = 64 ≤ 255 · 32: cannot fail.
             let _ = hk.expand_multi_info(
                 &[
