@@ -177,3 +177,33 @@ fn batch_migration_loses_nothing() {
         assert_eq!(encryption_version(blob).unwrap(), c.key_id());
     }
 }
+
+#[test]
+fn wrong_storage_derive_key_or_static_key_is_named_by_key_id() {
+    let words = [
+        0x0011_2233,
+        0x4455_6677,
+        0x8899_AABB,
+        0xCCDD_EEFF,
+        0xFFEE_DDCC,
+        0xBBAA_9988,
+        0x7766_5544,
+        0x3322_1100,
+    ];
+    let right = KeySetting::storage_derive_key(StorageDeriveKey::from_words(&words)).database_key();
+    let mut typo = words;
+    typo[6] ^= 0x10; // StorageDeriveKey7 mistyped
+    let wrong = KeySetting::storage_derive_key(StorageDeriveKey::from_words(&typo)).database_key();
+    let other_static = KeySetting::storage_derive_key(StorageDeriveKey::from_words(&words))
+        .with_static_key(keyward_blob::StaticKey::from_array([7; 32]))
+        .database_key();
+    let r = RecordId::application(b"S", b"A");
+    let blob = right.seal(&r, b"x").unwrap();
+    for k in [&wrong, &other_static] {
+        let e = k.open(&r, &blob).unwrap_err();
+        assert!(
+            matches!(e, Error::KeyIdNotHeld { found, held } if found == right.key_id() && held.as_slice() == [k.key_id()]),
+            "{e:?}"
+        );
+    }
+}
