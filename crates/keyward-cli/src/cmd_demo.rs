@@ -111,6 +111,8 @@ pub fn run() -> CmdResult {
 
     crate::cmd_superpin::demo(&mut d)?;
 
+    crate::cmd_blob::demo(&mut d)?;
+
     println!();
     println!("demo: {} checks passed, {} failed", d.passed, d.failed);
     if d.failed == 0 {

@@ -3,6 +3,7 @@
 // A std binary: `std::` paths are the natural ones here.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
+mod cmd_blob;
 mod cmd_components;
 mod cmd_demo;
 mod cmd_hashkey;
@@ -42,6 +43,9 @@ enum Command {
     /// The Super PIN: generate one, check one for typos.
     #[command(subcommand)]
     Superpin(cmd_superpin::SuperpinCommand),
+    /// Per-record BLOBs: seal, open, rekey, key ids, StorageDeriveKey parameters.
+    #[command(subcommand)]
+    Blob(Box<cmd_blob::BlobCommand>),
     /// Run every ceremony on built-in defaults and report.
     Demo,
 }
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         Command::Components(c) => cmd_components::run(c),
         Command::Hashkey(c) => cmd_hashkey::run(c),
         Command::Superpin(c) => cmd_superpin::run(c),
+        Command::Blob(c) => cmd_blob::run(*c),
         Command::Demo => cmd_demo::run(),
     };
     match result {

@@ -1,0 +1,35 @@
+#![no_std]
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::std_instead_of_alloc,
+        clippy::std_instead_of_core,
+        clippy::cast_possible_truncation
+    )
+)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod derive;
+pub mod error;
+pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod inputs;
+pub mod keyring;
+
+pub use derive::{BlobKind, DatabaseKey, KeySetting, RecordId, RecordKey};
+pub use error::{Error, KeyIdList, MAX_KEYS, Result};
+pub use format::{Header, encryption_version, sealed_len};
+pub use inputs::{DeriveVector, StaticIv, StaticKey, StorageDeriveKey};
+#[cfg(feature = "alloc")]
+pub use keyring::{Failed, Migration, OwnedRecordId, Resealed};
+pub use keyring::{Keyring, Progress, RecordIdentity, Reseal};
+
+pub use keyward_core::KeyId;

@@ -1,0 +1,468 @@
+//! `keyward blob seal|open|rekey|key-id|sdk-params` (keyward-blob).
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use base64ct::Encoding;
+use clap::{Args, Subcommand, ValueEnum};
+use keyward_blob::{
+    BlobKind, DeriveVector, Error as BlobError, KeySetting, Keyring, RecordId, Reseal, StaticIv,
+    StaticKey, StorageDeriveKey,
+};
+use keyward_core::HashKey;
+use keyward_core::zeroize::Zeroizing;
+
+use crate::io::{self, CmdResult, Failure};
+
+impl From<BlobError> for Failure {
+    fn from(e: BlobError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlobCommand {
+    /// Seal the plaintext read from stdin; the sealed BLOB goes to stdout.
+    Seal(SealArgs),
+    /// Open the sealed BLOB read from stdin; the plaintext goes to stdout.
+    Open(OpenArgs),
+    /// Re-seal the BLOB read from stdin under a new setting (old BLOB must
+    /// open under the old setting or already be under the new one).
+    Rekey(RekeyArgs),
+    /// Print the key id (encryption version) of a setting, or of the BLOB on
+    /// stdin with --from-blob.
+    KeyId(KeyIdArgs),
+    /// Convert a storage derive key between 64 hex digits and the eight
+    /// `StorageDeriveKeyN = 0x…` lines (direction detected from stdin).
+    SdkParams,
+}
+
+/// Record kind on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum Kind {
+    /// Authenticator application BLOB.
+    #[default]
+    Application,
+    /// Secure-channel payload key BLOB.
+    Payload,
+}
+
+impl From<Kind> for BlobKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::Application => Self::Application,
+            Kind::Payload => Self::PayloadKey,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Authenticator serial number.
+    #[arg(long)]
+    serial: String,
+    /// Application name.
+    #[arg(long = "app")]
+    app: String,
+    /// BLOB kind.
+    #[arg(long, value_enum, default_value_t = Kind::Application)]
+    kind: Kind,
+    /// Caller context, authenticated with the BLOB (e.g. a table name).
+    #[arg(long, default_value = "")]
+    context: String,
+}
+
+impl RecordArgs {
+    fn record(&self) -> RecordId<'_> {
+        RecordId::new(
+            self.kind.into(),
+            self.serial.as_bytes(),
+            self.app.as_bytes(),
+        )
+        .with_context(self.context.as_bytes())
+    }
+}
+
+/// A key setting: derive vector or storage derive key file, static key and IV.
+#[derive(Debug, Args)]
+pub struct SettingArgs {
+    /// Derive vector, decimal or 0x hex (0..=0x7FFFFFFF).
+    #[arg(
+        long,
+        conflicts_with = "storage_derive_key_file",
+        required_unless_present = "storage_derive_key_file"
+    )]
+    derive_vector: Option<String>,
+    /// File holding the storage derive key: 64 hex digits or the eight
+    /// `StorageDeriveKeyN = 0x…` lines.
+    #[arg(long)]
+    storage_derive_key_file: Option<PathBuf>,
+    /// File holding the static key as 64 hex digits (default: the public
+    /// built-in static key).
+    #[arg(long, conflicts_with = "static_key_hashkey_file")]
+    static_key_file: Option<PathBuf>,
+    /// File holding the site HashKey; its blob-static-key subkey is the
+    /// static key.
+    #[arg(long)]
+    static_key_hashkey_file: Option<PathBuf>,
+    /// Static IV as 32 hex digits (public; default: the built-in static IV).
+    #[arg(long)]
+    static_iv: Option<String>,
+}
+
+/// The same setting, prefixed `--old-`.
+#[derive(Debug, Args)]
+pub struct OldSettingArgs {
+    /// Old derive vector.
+    #[arg(
+        long,
+        conflicts_with = "old_storage_derive_key_file",
+        required_unless_present = "old_storage_derive_key_file"
+    )]
+    old_derive_vector: Option<String>,
+    /// Old storage derive key file.
+    #[arg(long)]
+    old_storage_derive_key_file: Option<PathBuf>,
+    /// Old static key file (hex).
+    #[arg(long, conflicts_with = "old_static_key_hashkey_file")]
+    old_static_key_file: Option<PathBuf>,
+    /// Old static key from a HashKey file.
+    #[arg(long)]
+    old_static_key_hashkey_file: Option<PathBuf>,
+    /// Old static IV (hex).
+    #[arg(long)]
+    old_static_iv: Option<String>,
+}
+
+/// The same setting, prefixed `--new-`.
+#[derive(Debug, Args)]
+pub struct NewSettingArgs {
+    /// New derive vector.
+    #[arg(
+        long,
+        conflicts_with = "new_storage_derive_key_file",
+        required_unless_present = "new_storage_derive_key_file"
+    )]
+    new_derive_vector: Option<String>,
+    /// New storage derive key file.
+    #[arg(long)]
+    new_storage_derive_key_file: Option<PathBuf>,
+    /// New static key file (hex).
+    #[arg(long, conflicts_with = "new_static_key_hashkey_file")]
+    new_static_key_file: Option<PathBuf>,
+    /// New static key from a HashKey file.
+    #[arg(long)]
+    new_static_key_hashkey_file: Option<PathBuf>,
+    /// New static IV (hex).
+    #[arg(long)]
+    new_static_iv: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SealArgs {
+    #[command(flatten)]
+    record: RecordArgs,
+    #[command(flatten)]
+    setting: SettingArgs,
+    /// Write the BLOB as base64 text instead of bytes.
+    #[arg(long)]
+    base64: bool,
+    /// Add a random nonce (the same plaintext then seals differently each time).
+    #[arg(long)]
+    nonce: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    #[command(flatten)]
+    record: RecordArgs,
+    #[command(flatten)]
+    setting: SettingArgs,
+    /// Read the BLOB as base64 text instead of bytes.
+    #[arg(long)]
+    base64: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RekeyArgs {
+    #[command(flatten)]
+    record: RecordArgs,
+    #[command(flatten)]
+    old: OldSettingArgs,
+    #[command(flatten)]
+    new: NewSettingArgs,
+    /// BLOBs in and out as base64 text.
+    #[arg(long)]
+    base64: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyIdArgs {
+    /// Derive vector, decimal or 0x hex (0..=0x7FFFFFFF).
+    #[arg(long, conflicts_with_all = ["storage_derive_key_file", "from_blob"], required_unless_present_any = ["storage_derive_key_file", "from_blob"])]
+    derive_vector: Option<String>,
+    /// File holding the storage derive key: 64 hex digits or the eight
+    /// `StorageDeriveKeyN = 0x…` lines.
+    #[arg(long, conflicts_with = "from_blob")]
+    storage_derive_key_file: Option<PathBuf>,
+    /// File holding the static key as 64 hex digits.
+    #[arg(long, conflicts_with_all = ["static_key_hashkey_file", "from_blob"])]
+    static_key_file: Option<PathBuf>,
+    /// File holding the site HashKey; its blob-static-key subkey is the static key.
+    #[arg(long, conflicts_with = "from_blob")]
+    static_key_hashkey_file: Option<PathBuf>,
+    /// Static IV as 32 hex digits.
+    #[arg(long, conflicts_with = "from_blob")]
+    static_iv: Option<String>,
+    /// Read a sealed BLOB from stdin and print the key id in its header.
+    #[arg(long)]
+    from_blob: bool,
+    /// The BLOB on stdin is base64 text.
+    #[arg(long, requires = "from_blob")]
+    base64: bool,
+}
+
+struct Setting<'a> {
+    derive_vector: Option<&'a str>,
+    sdk_file: Option<&'a Path>,
+    static_key_file: Option<&'a Path>,
+    hashkey_file: Option<&'a Path>,
+    static_iv: Option<&'a str>,
+}
+
+impl SettingArgs {
+    fn view(&self) -> Setting<'_> {
+        Setting {
+            derive_vector: self.derive_vector.as_deref(),
+            sdk_file: self.storage_derive_key_file.as_deref(),
+            static_key_file: self.static_key_file.as_deref(),
+            hashkey_file: self.static_key_hashkey_file.as_deref(),
+            static_iv: self.static_iv.as_deref(),
+        }
+    }
+}
+
+impl OldSettingArgs {
+    fn view(&self) -> Setting<'_> {
+        Setting {
+            derive_vector: self.old_derive_vector.as_deref(),
+            sdk_file: self.old_storage_derive_key_file.as_deref(),
+            static_key_file: self.old_static_key_file.as_deref(),
+            hashkey_file: self.old_static_key_hashkey_file.as_deref(),
+            static_iv: self.old_static_iv.as_deref(),
+        }
+    }
+}
+
+impl NewSettingArgs {
+    fn view(&self) -> Setting<'_> {
+        Setting {
+            derive_vector: self.new_derive_vector.as_deref(),
+            sdk_file: self.new_storage_derive_key_file.as_deref(),
+            static_key_file: self.new_static_key_file.as_deref(),
+            hashkey_file: self.new_static_key_hashkey_file.as_deref(),
+            static_iv: self.new_static_iv.as_deref(),
+        }
+    }
+}
+
+impl Setting<'_> {
+    fn build(&self, which: &str) -> Result<KeySetting, Failure> {
+        let ctx = |e: BlobError| Failure(format!("{which}{e}"));
+        let mut setting = match (self.derive_vector, self.sdk_file) {
+            (Some(dv), None) => KeySetting::derive_vector(DeriveVector::parse(dv).map_err(ctx)?),
+            (None, Some(path)) => {
+                let text = io::read_secret_file(path, "the storage derive key")?;
+                KeySetting::storage_derive_key(text.parse::<StorageDeriveKey>().map_err(ctx)?)
+            }
+            _ => {
+                return Err(Failure(format!(
+                    "{which}expected --derive-vector or --storage-derive-key-file"
+                )));
+            }
+        };
+        if let Some(path) = self.static_key_file {
+            let text = io::read_secret_file(path, "the static key")?;
+            setting = setting.with_static_key(StaticKey::from_hex(&text).map_err(ctx)?);
+        }
+        if let Some(path) = self.hashkey_file {
+            let text = io::read_secret_file(path, "the HashKey")?;
+            let key = HashKey::new(text.lines().next().unwrap_or(""))?;
+            setting = setting.with_static_key(StaticKey::from_hash_key(&key));
+        }
+        if let Some(iv) = self.static_iv {
+            setting = setting.with_static_iv(StaticIv::from_hex(iv).map_err(ctx)?);
+        }
+        Ok(setting)
+    }
+}
+
+/// Reads all of stdin as bytes (zeroized on drop).
+fn read_stdin_bytes(what: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    let mut stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("keyward: enter {what}, then Ctrl-D:");
+    }
+    let mut buf = Zeroizing::new(Vec::new());
+    stdin
+        .read_to_end(&mut buf)
+        .map_err(|e| Failure(format!("reading {what} from stdin: {e}")))?;
+    Ok(buf)
+}
+
+/// Reads a sealed BLOB from stdin, as bytes or base64 text.
+fn read_blob(base64: bool) -> Result<Vec<u8>, Failure> {
+    let raw = read_stdin_bytes("the sealed BLOB")?;
+    if !base64 {
+        return Ok(raw.to_vec());
+    }
+    let text = std::str::from_utf8(&raw)
+        .map_err(|_| Failure("the base64 BLOB on stdin is not text".into()))?;
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64ct::Base64::decode_vec(&compact)
+        .map_err(|_| Failure("the BLOB on stdin is not valid base64".into()))
+}
+
+fn write_blob(blob: &[u8], base64: bool) -> CmdResult {
+    if base64 {
+        io::out(&base64ct::Base64::encode_string(blob))
+    } else {
+        write_bytes(blob)
+    }
+}
+
+fn write_bytes(bytes: &[u8]) -> CmdResult {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(bytes)?;
+    stdout.flush()?;
+    Ok(())
+}
+
+pub fn run(cmd: BlobCommand) -> CmdResult {
+    match cmd {
+        BlobCommand::Seal(a) => {
+            let setting = a.setting.view().build("")?;
+            if setting.static_key.is_builtin_default() && setting.storage_derive_key.is_none() {
+                eprintln!(
+                    "keyward: warning: derive vector on the public built-in static key: tenant separation, not secrecy"
+                );
+            }
+            let key = setting.database_key();
+            let plaintext = read_stdin_bytes("the plaintext")?;
+            let blob = if a.nonce {
+                key.seal_randomized(&mut keyward_core::os_rng(), &a.record.record(), &plaintext)?
+            } else {
+                key.seal(&a.record.record(), &plaintext)?
+            };
+            eprintln!(
+                "sealed {} bytes under key id {}",
+                plaintext.len(),
+                key.key_id()
+            );
+            write_blob(&blob, a.base64)
+        }
+        BlobCommand::Open(a) => {
+            let key = a.setting.view().build("")?.database_key();
+            let blob = read_blob(a.base64)?;
+            let plaintext = key.open(&a.record.record(), &blob)?;
+            write_bytes(&plaintext)
+        }
+        BlobCommand::Rekey(a) => {
+            let old = a.old.view().build("old setting: ")?.database_key();
+            let new = a.new.view().build("new setting: ")?.database_key();
+            let mut ring = Keyring::new(new);
+            if ring.get(old.key_id()).is_none() {
+                ring.add(old)?;
+            }
+            let blob = read_blob(a.base64)?;
+            let (out, what) = ring.reseal(&a.record.record(), &blob)?;
+            match what {
+                Reseal::Resealed { from, to } => eprintln!("resealed: key id {from} -> {to}"),
+                Reseal::AlreadyCurrent => {
+                    eprintln!("already current: key id {}", ring.primary().key_id());
+                }
+            }
+            write_blob(&out, a.base64)
+        }
+        BlobCommand::KeyId(a) => {
+            if a.from_blob {
+                let blob = read_blob(a.base64)?;
+                return io::out(&keyward_blob::encryption_version(&blob)?.to_string());
+            }
+            let setting = Setting {
+                derive_vector: a.derive_vector.as_deref(),
+                sdk_file: a.storage_derive_key_file.as_deref(),
+                static_key_file: a.static_key_file.as_deref(),
+                hashkey_file: a.static_key_hashkey_file.as_deref(),
+                static_iv: a.static_iv.as_deref(),
+            };
+            io::out(&setting.build("")?.database_key().key_id().to_string())
+        }
+        BlobCommand::SdkParams => {
+            let input = io::read_stdin_secret("the storage derive key (hex or parameter lines)")?;
+            let key: StorageDeriveKey = input.parse()?;
+            let needle = b"storagederivekey";
+            let is_params = input
+                .as_bytes()
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle));
+            if is_params {
+                io::out(&key.expose_hex())
+            } else {
+                let text = key.to_params();
+                write_bytes(text.as_bytes())
+            }
+        }
+    }
+}
+
+// ---- demo ----
+
+pub fn demo(d: &mut crate::cmd_demo::Demo) -> CmdResult {
+    println!("== BLOB sealing (derive vector, AES-256-SIV) ==");
+    let record = RecordId::application(b"VDS0012345", b"RESPONSE_ONLY");
+    let old = KeySetting::derive_vector(DeriveVector::parse("0x2A")?).database_key();
+    let blob = old.seal(&record, b"authenticator seed and counters")?;
+    println!(
+        "  sealed a {}-byte BLOB under derive vector 0x2A, key id {}",
+        blob.len(),
+        old.key_id()
+    );
+    let opened = old.open(&record, &blob);
+    d.check(
+        "the BLOB opens under the same derive vector",
+        opened.is_ok_and(|p| p.as_slice() == b"authenticator seed and counters"),
+    );
+    let wrong = KeySetting::derive_vector(DeriveVector::parse("43")?).database_key();
+    let err = wrong.open(&record, &blob);
+    if let Err(e) = &err {
+        println!("  wrong derive vector rejected: {e}");
+    }
+    d.check(
+        "a wrong derive vector is named by key id, not garbage plaintext",
+        matches!(err, Err(BlobError::KeyIdNotHeld { found, .. }) if found == old.key_id()),
+    );
+    let other = RecordId::application(b"VDS0012346", b"RESPONSE_ONLY");
+    d.check(
+        "the BLOB does not open for another serial number",
+        matches!(old.open(&other, &blob), Err(BlobError::Authentication)),
+    );
+    let sdk = StorageDeriveKey::parse_params(
+        "StorageDeriveKey1 = 0x00112233\nStorageDeriveKey2 = 0x44556677\nStorageDeriveKey3 = 0x8899AABB\n\
+         StorageDeriveKey4 = 0xCCDDEEFF\nStorageDeriveKey5 = 0xFFEEDDCC\nStorageDeriveKey6 = 0xBBAA9988\n\
+         StorageDeriveKey7 = 0x77665544\nStorageDeriveKey8 = 0x33221100\n",
+    )?;
+    let new = KeySetting::storage_derive_key(sdk).database_key();
+    let mut ring = Keyring::new(new);
+    ring.add(old)?;
+    let (rekeyed, what) = ring.reseal(&record, &blob)?;
+    println!("  rekeyed to a storage derive key: {what:?}");
+    d.check(
+        "rekey moves the BLOB to the new key, which opens it",
+        matches!(what, Reseal::Resealed { .. })
+            && keyward_blob::encryption_version(&rekeyed)
+                .is_ok_and(|id| id == ring.primary().key_id())
+            && ring.primary().open(&record, &rekeyed).is_ok(),
+    );
+    Ok(())
+}
