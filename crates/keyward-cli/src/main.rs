@@ -7,6 +7,7 @@ mod cmd_components;
 mod cmd_demo;
 mod cmd_hashkey;
 mod cmd_key;
+mod cmd_pinhash;
 mod io;
 
 use std::process::ExitCode;
@@ -38,6 +39,9 @@ enum Command {
     /// The site HashKey.
     #[command(subcommand)]
     Hashkey(cmd_hashkey::HashkeyCommand),
+    /// PIN and password hashes peppered by the site HashKey.
+    #[command(subcommand)]
+    Pin(cmd_pinhash::PinCommand),
     /// Run every ceremony on built-in defaults and report.
     Demo,
 }
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Kcv(a) => cmd_key::kcv(&a),
         Command::Components(c) => cmd_components::run(c),
         Command::Hashkey(c) => cmd_hashkey::run(c),
+        Command::Pin(c) => cmd_pinhash::run(c),
         Command::Demo => cmd_demo::run(),
     };
     match result {

@@ -2,6 +2,13 @@
 //! crate's own vectors (tests/data/pinhash_vectors.json, computed
 //! independently by tests/data/gen_vectors.py with libargon2 and Python HKDF).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use hex_literal::hex;
 use keyward_pinhash::{
     Block, HashKey, Params, Pepper, PepperSet, PinHasher, SecretBytes, phc, raw,

@@ -1,6 +1,13 @@
 //! Behaviour of hashing and verifying: outcomes, rehash, malformed strings,
 //! limits, the caller-memory path and the `password_hash` traits.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use keyward_core::rand_core::CryptoRng;
 use keyward_pinhash::{
     Block, Error, HashKey, Limits, Params, PasswordPolicy, Pepper, PepperSet, PhcPart, PinHasher,
