@@ -1,4 +1,4 @@
-#![allow(
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::std_instead_of_core, missing_docs)]
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::std_instead_of_core,
