@@ -1,9 +1,4 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::std_instead_of_core, missing_docs)]
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::std_instead_of_core,
-    missing_docs
-)]
 //! keyward-pinhash benchmarks: hashing and verifying at the default (OWASP)
 //! Argon2id parameters, against the raw `argon2` crate given the same
 //! parameters and the same secret (the pepper), in one run.
