@@ -14,6 +14,8 @@ Nothing here shares code with the Rust crate:
 Usage:
     python3 gen_vectors.py            # rewrite pinhash_vectors.json beside this file
     python3 gen_vectors.py --check    # exit 1 if the file differs from a fresh computation
+    python3 gen_vectors.py --cli target/debug/keyward
+                                      # random-salt round trips between the CLI and libargon2
 
 The RFC 9106 §5.3 Argon2id vector is checked against libargon2 first, so a
 wrong binding cannot produce plausible-looking vectors.
@@ -184,8 +186,54 @@ def compute():
     }
 
 
+def b64decode(s: str) -> bytes:
+    return base64.b64decode(s + "=" * (-len(s) % 4))
+
+
+def check_cli(cli: str) -> int:
+    """Round trips with the `keyward` binary on fresh random salts: its
+    hashes verify under libargon2, and libargon2's hashes verify under it."""
+    import subprocess
+    import tempfile
+    hash_key = SITE_HASHKEY
+    pepper, key_id = hashkey_pepper(hash_key)
+    with tempfile.NamedTemporaryFile("w", suffix=".hashkey", delete=False) as f:
+        f.write(hash_key + "\n")
+        key_file = f.name
+    try:
+        n = 0
+        for pin in ("483920", "90817263", "5281"):
+            # keyward -> libargon2
+            phc = subprocess.run([cli, "pin", "hash", "--hash-key-file", key_file], input=pin + "\n",
+                                 capture_output=True, text=True, check=True).stdout.strip()
+            _, alg, ver, params, salt, tag = phc.split("$")
+            kv = dict(x.split("=") for x in params.split(","))
+            assert (alg, ver) == ("argon2id", "v=19"), phc
+            assert b64decode(kv["keyid"]) == key_id, phc
+            ours = argon2id(pin.encode(), b64decode(salt), pepper, b"", int(kv["t"]), int(kv["m"]), int(kv["p"]), 32)
+            if ours != b64decode(tag):
+                sys.exit(f"libargon2 does not reproduce keyward's hash {phc}")
+            # libargon2 -> keyward
+            salt = os.urandom(16)
+            tag = argon2id(pin.encode(), salt, pepper, b"", 2, 19456, 1, 32)
+            theirs = f"$argon2id$v=19$m=19456,t=2,p=1,keyid={b64(key_id)}${b64(salt)}${b64(tag)}"
+            r = subprocess.run([cli, "pin", "verify", "--hash-key-file", key_file], input=f"{pin}\n{theirs}\n",
+                               capture_output=True, text=True)
+            if r.returncode != 0 or r.stdout.strip() != "match":
+                sys.exit(f"keyward does not verify libargon2's hash {theirs}: {r.stderr.strip()}")
+            n += 2
+        return n
+    finally:
+        os.unlink(key_file)
+
+
 def main():
     check_rfc9106()
+    if "--cli" in sys.argv:
+        cli = sys.argv[sys.argv.index("--cli") + 1]
+        n = check_cli(cli)
+        print(f"pinhash interop: {n} random-salt hashes cross-verified between keyward and libargon2")
+        return
     text = json.dumps(compute(), indent=2, ensure_ascii=False) + "\n"
     if "--check" in sys.argv:
         with open(OUT, encoding="utf-8") as f:
