@@ -234,11 +234,40 @@ impl PinHasher {
     }
 }
 
-/// Heap-allocated Argon2 memory (zeroed again by [`crate::raw::argon2id`]
-/// before it is freed).
+/// Largest Argon2 memory (in 1 KiB blocks, 64 MiB) a thread keeps for
+/// reuse; larger requests get a fresh allocation each time.
+#[cfg(feature = "std")]
+pub const THREAD_CACHE_MAX_BLOCKS: usize = 65_536;
+
+/// Runs `f` on Argon2 memory for `params`.
+///
+/// With `std`, each thread keeps one buffer (up to
+/// [`THREAD_CACHE_MAX_BLOCKS`]) and reuses it: [`crate::raw::argon2id`]
+/// zeroes the blocks it used before returning, so the buffer holds only
+/// zeros between calls, and the 19 MiB allocate-and-clear of every call is
+/// saved. Without `std` (or if the buffer is in use further up the stack, or
+/// too small a cap), the memory is a fresh zeroed `Vec`, wiped likewise.
 #[cfg(feature = "alloc")]
-fn memory_for(params: &Params) -> alloc::vec::Vec<Block> {
-    alloc::vec![Block::new(); params.block_count()]
+fn with_memory<T>(params: &Params, mut f: impl FnMut(&mut [Block]) -> T) -> T {
+    let needed = params.block_count();
+    #[cfg(feature = "std")]
+    if needed <= THREAD_CACHE_MAX_BLOCKS {
+        use core::cell::RefCell;
+        std::thread_local! {
+            static MEMORY: RefCell<alloc::vec::Vec<Block>> = const { RefCell::new(alloc::vec::Vec::new()) };
+        }
+        let cached = MEMORY.try_with(|cell| {
+            let mut memory = cell.try_borrow_mut().ok()?;
+            if memory.len() < needed {
+                memory.resize(needed, Block::new());
+            }
+            memory.get_mut(..needed).map(&mut f)
+        });
+        if let Ok(Some(out)) = cached {
+            return out;
+        }
+    }
+    f(&mut alloc::vec![Block::new(); needed])
 }
 
 #[cfg(feature = "alloc")]
@@ -250,7 +279,9 @@ impl PinHasher {
     /// # Errors
     /// Only if `argon2` refuses its inputs (not expected).
     pub fn hash<R: CryptoRng + ?Sized>(&self, input: &[u8], rng: &mut R) -> Result<PhcString> {
-        self.hash_with_memory(input, rng, &mut memory_for(&self.params))
+        with_memory(&self.params, |memory| {
+            self.hash_with_memory(input, rng, memory)
+        })
     }
 
     /// Hashes `input` with the given salt (8 to 48 bytes).
@@ -258,7 +289,9 @@ impl PinHasher {
     /// # Errors
     /// [`Error::Malformed`] for the salt length.
     pub fn hash_with_salt(&self, input: &[u8], salt: &[u8]) -> Result<PhcString> {
-        self.hash_with_salt_and_memory(input, salt, &mut memory_for(&self.params))
+        with_memory(&self.params, |memory| {
+            self.hash_with_salt_and_memory(input, salt, memory)
+        })
     }
 
     /// Checks a PIN against `policy`, then hashes its digits.
@@ -309,13 +342,9 @@ impl PinHasher {
         // Everything that can fail without Argon2 work fails before the
         // memory the string asks for is allocated.
         let (parsed, pepper, is_current) = self.prepare(phc)?;
-        self.finish(
-            &parsed,
-            pepper,
-            is_current,
-            input,
-            &mut memory_for(&parsed.params),
-        )
+        with_memory(&parsed.params, |memory| {
+            self.finish(&parsed, pepper, is_current, input, memory)
+        })
     }
 
     /// NFKC-normalises a password (as [`Self::hash_password`] did), then
