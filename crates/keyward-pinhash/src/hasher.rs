@@ -72,7 +72,8 @@ impl PinHasher {
         self
     }
 
-    /// Uses `limits` for the costs a stored string may ask for.
+    /// Uses `limits` for the costs a stored string may ask for (never below
+    /// the hasher's own parameters: those always verify).
     #[must_use]
     pub const fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
@@ -193,8 +194,18 @@ impl PinHasher {
             .ok_or(Error::UnknownPepper {
                 keyid: parsed.keyid,
             })?;
-        self.limits.check(&parsed.params)?;
+        self.effective_limits().check(&parsed.params)?;
         Ok((parsed, pepper, is_current))
+    }
+
+    /// The limits, raised where needed to admit this hasher's own
+    /// parameters (a site that raises its costs must verify its own hashes).
+    fn effective_limits(&self) -> Limits {
+        Limits {
+            max_m_cost: self.limits.max_m_cost.max(self.params.m_cost()),
+            max_t_cost: self.limits.max_t_cost.max(self.params.t_cost()),
+            max_p_cost: self.limits.max_p_cost.max(self.params.p_cost()),
+        }
     }
 
     fn finish(

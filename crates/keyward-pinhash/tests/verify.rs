@@ -313,10 +313,12 @@ fn costs_over_the_limits_fail_before_any_work() {
         }
     ));
     // Tighter custom limits.
-    let tight = hasher().with_limits(Limits {
-        max_m_cost: 32,
-        ..Limits::DEFAULT
-    });
+    let tight = hasher()
+        .with_params(Params::new(16, 1, 1).unwrap())
+        .with_limits(Limits {
+            max_m_cost: 32,
+            ..Limits::DEFAULT
+        });
     assert!(matches!(
         tight.verify(b"2468", &good),
         Err(Error::CostOutOfRange {
@@ -621,4 +623,22 @@ proptest! {
         let pin = format!("{prefix}{bad}{suffix}");
         prop_assert_eq!(PinPolicy::DEFAULT.check(&pin), Err(Error::PinCharacter { position: prefix.len() + 1 }));
     }
+}
+
+#[test]
+fn own_params_always_pass_the_limits() {
+    let big = Params::new(512, 70, 1).unwrap(); // t over the default limit of 64
+    let h = hasher().with_params(big);
+    let phc = h.hash(b"5791", &mut rng()).unwrap();
+    assert!(h.verify(b"5791", phc.as_str()).is_ok());
+    // Another verifier with default parameters still refuses t = 70.
+    assert!(matches!(
+        hasher().verify(b"5791", phc.as_str()),
+        Err(Error::CostOutOfRange {
+            part: PhcPart::TimeCost,
+            max: 64,
+            found: 70,
+            ..
+        })
+    ));
 }
