@@ -72,14 +72,20 @@ fn parse_line(text: &str, line: usize) -> Result<Option<Line>, Failure> {
         return Ok(None);
     }
     let at = |e: Error| Failure(format!("line {line}: {e}"));
-    if let Some(rest) = trimmed.strip_prefix("KCV ").or_else(|| trimmed.strip_prefix("kcv ")) {
-        return ExpectedKcv::parse(rest).map(|k| Some(Line::Combined(k))).map_err(at);
+    if let Some(rest) = trimmed
+        .strip_prefix("KCV ")
+        .or_else(|| trimmed.strip_prefix("kcv "))
+    {
+        return ExpectedKcv::parse(rest)
+            .map(|k| Some(Line::Combined(k)))
+            .map_err(at);
     }
     let digits = |s: &str| s.chars().filter(|c| !c.is_whitespace()).count();
     let total = digits(trimmed);
     let (key_part, kcv_part) = match trimmed.rsplit_once(char::is_whitespace) {
         Some((head, last))
-            if matches!(digits(last), 6 | 8 | 10) && matches!(total - digits(last), 32 | 48 | 64) =>
+            if matches!(digits(last), 6 | 8 | 10)
+                && matches!(total - digits(last), 32 | 48 | 64) =>
         {
             (head, Some(last))
         }

@@ -29,10 +29,14 @@ impl Demo {
 
 /// The RFC 4493 example keys, whose KCVs DESIGN.md lists.
 const AES128_RFC4493: &str = "2b7e1516 28aed2a6 abf71588 09cf4f3c";
-const AES256_RFC4493: &str = "603deb10 15ca71be 2b73aef0 857d7781 1f352c07 3b6108d7 2d9810a3 0914dff4";
+const AES256_RFC4493: &str =
+    "603deb10 15ca71be 2b73aef0 857d7781 1f352c07 3b6108d7 2d9810a3 0914dff4";
 
 pub fn run() -> CmdResult {
-    let mut d = Demo { passed: 0, failed: 0 };
+    let mut d = Demo {
+        passed: 0,
+        failed: 0,
+    };
     let mut rng = keyward_core::os_rng();
 
     println!("== Key check values (RFC 4493 keys) ==");
@@ -44,7 +48,10 @@ pub fn run() -> CmdResult {
     ] {
         let key = AesKey::from_hex(hex)?;
         let kcv = key.kcv_with(method).to_string();
-        d.check(&format!("{} KCV ({method}) = {kcv}, expected {want}", key.length()), kcv == want);
+        d.check(
+            &format!("{} KCV ({method}) = {kcv}, expected {want}", key.length()),
+            kcv == want,
+        );
     }
 
     println!("== Key component ceremony (3 custodians) ==");
@@ -97,7 +104,10 @@ pub fn run() -> CmdResult {
     );
     let site = HashKey::new("Site-HashKey/for:demo#2026-11-22")?;
     println!("  site HashKey accepted, key id {}", site.key_id());
-    d.check("site and default HashKeys have different key ids", site.key_id() != default.key_id());
+    d.check(
+        "site and default HashKeys have different key ids",
+        site.key_id() != default.key_id(),
+    );
 
     crate::cmd_pinhash::demo(&mut d)?;
 

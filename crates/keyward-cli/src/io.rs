@@ -48,7 +48,8 @@ pub fn read_stdin_secret(what: &str) -> Result<Zeroizing<String>, Failure> {
 #[allow(dead_code)]
 pub fn read_secret_file(path: &std::path::Path, what: &str) -> Result<Zeroizing<String>, Failure> {
     let bytes = Zeroizing::new(
-        std::fs::read(path).map_err(|e| Failure(format!("reading {what} from {}: {e}", path.display())))?,
+        std::fs::read(path)
+            .map_err(|e| Failure(format!("reading {what} from {}: {e}", path.display())))?,
     );
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| Failure(format!("{what} in {} is not UTF-8 text", path.display())))?;
@@ -66,9 +67,13 @@ pub fn out(line: &str) -> CmdResult {
 /// surrounding whitespace removed); more than one non-empty line is an error.
 pub fn single_line<'a>(text: &'a str, what: &str) -> Result<&'a str, Failure> {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines.next().ok_or_else(|| Failure(format!("expected {what} on stdin, found nothing")))?;
+    let first = lines
+        .next()
+        .ok_or_else(|| Failure(format!("expected {what} on stdin, found nothing")))?;
     if lines.next().is_some() {
-        return Err(Failure(format!("expected {what} on one line of stdin, found several lines")));
+        return Err(Failure(format!(
+            "expected {what} on one line of stdin, found several lines"
+        )));
     }
     Ok(first)
 }

@@ -298,7 +298,13 @@ mod tests {
         );
         let mut rng = Xorshift(5);
         let key = AesKey::generate(KeyLength::Aes128, &mut rng);
-        assert!(matches!(split(&key, 1, &mut rng), Err(Error::ComponentCount { found: 1 })));
-        assert!(matches!(split(&key, 17, &mut rng), Err(Error::ComponentCount { found: 17 })));
+        assert!(matches!(
+            split(&key, 1, &mut rng),
+            Err(Error::ComponentCount { found: 1 })
+        ));
+        assert!(matches!(
+            split(&key, 17, &mut rng),
+            Err(Error::ComponentCount { found: 17 })
+        ));
     }
 }

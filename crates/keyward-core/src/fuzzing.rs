@@ -13,7 +13,8 @@ pub fn parse_all(data: &[u8]) {
     let _ = crate::Aes256Key::from_hex(text);
     let _ = crate::SecretBytes::<5>::from_hex(text);
     if let Ok(kcv) = crate::ExpectedKcv::parse(text) {
-        let _ = crate::Kcv::of_key_bytes(&[0u8; 16], crate::KcvMethod::Cmac).map(|k| k.matches(&kcv));
+        let _ =
+            crate::Kcv::of_key_bytes(&[0u8; 16], crate::KcvMethod::Cmac).map(|k| k.matches(&kcv));
     }
     if let Ok(h) = crate::HashKey::new(text) {
         let _ = h.key_id();

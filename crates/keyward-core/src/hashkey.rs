@@ -118,7 +118,9 @@ impl HashKey {
             let class = match c {
                 ' ' => Some(CharClass::Space),
                 '\u{21}'..='\u{7e}' => None,
-                c if c.is_ascii() => Some(CharClass::Control(u8::try_from(u32::from(c)).unwrap_or(0))),
+                c if c.is_ascii() => {
+                    Some(CharClass::Control(u8::try_from(u32::from(c)).unwrap_or(0)))
+                }
                 _ => Some(CharClass::NonAscii),
             };
             if let Some(class) = class {
@@ -149,7 +151,9 @@ impl HashKey {
     fn expand<const N: usize>(&self, label: &[u8]) -> [u8; N] {
         let mut out = [0u8; N];
         // L ≤ 255 · 32: expansion cannot fail for these lengths.
-        let _ = self.hkdf().expand_multi_info(&[INFO_PREFIX, label], &mut out);
+        let _ = self
+            .hkdf()
+            .expand_multi_info(&[INFO_PREFIX, label], &mut out);
         out
     }
 
@@ -213,7 +217,10 @@ mod tests {
             format!("{e}"),
             "a HashKey must be exactly 32 characters, found 31 of 32"
         );
-        assert_eq!(HashKey::new("").unwrap_err(), Error::HashKeyLength { found: 0 });
+        assert_eq!(
+            HashKey::new("").unwrap_err(),
+            Error::HashKeyLength { found: 0 }
+        );
         // Characters, not bytes: 32 characters with a non-ASCII one is a
         // character error, not a length error.
         let e = HashKey::new("0123456789abcdef0123456789abcdeé").unwrap_err();
@@ -237,7 +244,10 @@ mod tests {
             }
         );
         let text = format!("{e}");
-        assert!(text.contains("character 12") && text.contains("space"), "{text}");
+        assert!(
+            text.contains("character 12") && text.contains("space"),
+            "{text}"
+        );
         assert!(!text.contains("SecretPart"), "{text}");
         let e = HashKey::new("SecretPart1\tSecretPart2 Secret33").unwrap_err();
         assert_eq!(
@@ -256,7 +266,10 @@ mod tests {
             seen.push(s);
         }
         let d = format!("{k:?}");
-        assert!(d.starts_with("HashKey { key_id: ") && !d.contains("0123456789"), "{d}");
+        assert!(
+            d.starts_with("HashKey { key_id: ") && !d.contains("0123456789"),
+            "{d}"
+        );
         assert_ne!(k.key_id(), HashKey::builtin_default().key_id());
         assert!(HashKey::builtin_default().is_builtin_default());
         assert!(!k.is_builtin_default());

@@ -149,8 +149,14 @@ mod tests {
     #[test]
     fn encodes_both_cases() {
         let mut buf = [0u8; 6];
-        assert_eq!(encode_upper(&[0x1a, 0x0b, 0x2d], &mut buf).unwrap(), "1A0B2D");
-        assert_eq!(encode_lower(&[0x1a, 0x0b, 0x2d], &mut buf).unwrap(), "1a0b2d");
+        assert_eq!(
+            encode_upper(&[0x1a, 0x0b, 0x2d], &mut buf).unwrap(),
+            "1A0B2D"
+        );
+        assert_eq!(
+            encode_lower(&[0x1a, 0x0b, 0x2d], &mut buf).unwrap(),
+            "1a0b2d"
+        );
         let mut small = [0u8; 5];
         assert_eq!(
             encode_upper(&[1, 2, 3], &mut small),

@@ -170,7 +170,9 @@ impl ExpectedKcv {
             10 => 5,
             _ => {
                 // A bad character wins over the length diagnosis.
-                return Err(crate::hex::first_bad_character(s).unwrap_or(Error::KcvFormat { found }));
+                return Err(
+                    crate::hex::first_bad_character(s).unwrap_or(Error::KcvFormat { found })
+                );
             }
         };
         let mut bytes = [0u8; Kcv::KEPT];
@@ -279,8 +281,7 @@ mod tests {
     use hex_literal::hex;
 
     const K128: [u8; 16] = hex!("2b7e151628aed2a6abf7158809cf4f3c");
-    const K256: [u8; 32] =
-        hex!("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
+    const K256: [u8; 32] = hex!("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
 
     #[test]
     fn design_md_known_answers() {
@@ -345,8 +346,14 @@ mod tests {
                 found: [0x1a, 0x0b, 0x2d]
             })
         );
-        assert_eq!(ExpectedKcv::parse("1A0B"), Err(Error::KcvFormat { found: 4 }));
-        assert_eq!(ExpectedKcv::parse("1A0B2D00112233"), Err(Error::KcvFormat { found: 14 }));
+        assert_eq!(
+            ExpectedKcv::parse("1A0B"),
+            Err(Error::KcvFormat { found: 4 })
+        );
+        assert_eq!(
+            ExpectedKcv::parse("1A0B2D00112233"),
+            Err(Error::KcvFormat { found: 14 })
+        );
         assert_eq!(
             ExpectedKcv::parse("1A0B2X"),
             Err(Error::HexCharacter {

@@ -330,7 +330,9 @@ impl AesKey {
             32 => Aes128Key::from_hex(s).map(Self::Aes128),
             48 => Aes192Key::from_hex(s).map(Self::Aes192),
             64 => Aes256Key::from_hex(s).map(Self::Aes256),
-            found => Err(crate::hex::first_bad_character(s).unwrap_or(Error::AesHexLength { found })),
+            found => {
+                Err(crate::hex::first_bad_character(s).unwrap_or(Error::AesHexLength { found }))
+            }
         }
     }
 
@@ -413,7 +415,8 @@ mod tests {
     use super::*;
     use std::format;
 
-    const RFC4493_256: &str = "603deb10 15ca71be 2b73aef0 857d7781 1f352c07 3b6108d7 2d9810a3 0914dff4";
+    const RFC4493_256: &str =
+        "603deb10 15ca71be 2b73aef0 857d7781 1f352c07 3b6108d7 2d9810a3 0914dff4";
 
     #[test]
     fn debug_shows_type_and_kcv_only() {
@@ -443,12 +446,20 @@ mod tests {
                 character: 'q'
             })
         );
-        assert_eq!(AesKey::from_hex("00112233"), Err(Error::AesHexLength { found: 8 }));
         assert_eq!(
-            AesKey::from_hex("2B7E1516 28AED2A6 ABF71588 09CF4F3C").unwrap().length(),
+            AesKey::from_hex("00112233"),
+            Err(Error::AesHexLength { found: 8 })
+        );
+        assert_eq!(
+            AesKey::from_hex("2B7E1516 28AED2A6 ABF71588 09CF4F3C")
+                .unwrap()
+                .length(),
             KeyLength::Aes128
         );
-        assert_eq!(AesKey::from_hex(&"ab".repeat(24)).unwrap().length(), KeyLength::Aes192);
+        assert_eq!(
+            AesKey::from_hex(&"ab".repeat(24)).unwrap().length(),
+            KeyLength::Aes192
+        );
         assert_eq!(
             format!("{}", Aes256Key::from_hex("00").unwrap_err()),
             "expected 64 hex digits, found 2"
@@ -462,7 +473,10 @@ mod tests {
         let c = Aes128Key::from_array([2; 16]);
         assert_eq!(a, b);
         assert_ne!(a, c);
-        assert_ne!(AesKey::from(a.clone()), AesKey::from_slice(&[1; 32]).unwrap());
+        assert_ne!(
+            AesKey::from(a.clone()),
+            AesKey::from_slice(&[1; 32]).unwrap()
+        );
         assert!(bool::from(AesKey::from_slice(&[0; 24]).unwrap().is_zero()));
         assert!(!bool::from(AesKey::from(a).is_zero()));
         assert!(matches!(

@@ -2,7 +2,14 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
-#![cfg_attr(test, allow(clippy::std_instead_of_alloc, clippy::std_instead_of_core, clippy::cast_possible_truncation))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::std_instead_of_alloc,
+        clippy::std_instead_of_core,
+        clippy::cast_possible_truncation
+    )
+)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -10,9 +17,9 @@ extern crate alloc;
 extern crate std;
 
 pub mod components;
+pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod error;
 pub mod hashkey;
 pub mod hex;
 pub mod kcv;

@@ -1,0 +1,212 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
+//! The `keyward` CLI contract (issue 3): stdin in, stdout results, stderr
+//! messages, exit codes 0 / 1 / 2.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn keyward(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+const K128: &str = "2b7e151628aed2a6abf7158809cf4f3c";
+const K256: &str = "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";
+
+#[test]
+fn kcv_known_answers_from_design_md() {
+    for (key, method, want) in [
+        (K128, "cmac", "7AD386"),
+        (K128, "ecb", "7DF76B"),
+        (K256, "cmac", "1A0B2D"),
+        (K256, "ecb", "E568F6"),
+    ] {
+        let o = keyward(&["kcv", "--method", method], &format!("{key}\n"));
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(stdout(&o), format!("{want}\n"), "{method}");
+    }
+    // Default method is CMAC.
+    assert_eq!(stdout(&keyward(&["kcv"], K256)), "1A0B2D\n");
+}
+
+#[test]
+fn bad_key_input_is_one_line_and_exit_1() {
+    let o = keyward(
+        &["kcv"],
+        "603deb1015ca71be2b73aef0857d7781\u{20}1f352c073b6108d72d9810a30914dfzz\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "keyward: error: invalid hex character 'z' at position 64\n"
+    );
+    assert!(stdout(&o).is_empty());
+    let o = keyward(&["kcv"], "00112233\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("found 8"), "{}", stderr(&o));
+    let o = keyward(&["kcv"], "");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(
+        keyward(&["kcv", "--method", "des"], K256).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        keyward(&["key", "generate", "--bytes", "20"], "")
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        keyward(&["components", "split", "--count", "17"], K256)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(keyward(&["no-such-command"], "").status.code(), Some(2));
+}
+
+#[test]
+fn key_generate_prints_hex_and_kcv_on_stderr() {
+    for (bytes, digits) in [("16", 32), ("24", 48), ("32", 64)] {
+        let o = keyward(&["key", "generate", "--bytes", bytes], "");
+        assert!(o.status.success());
+        let hex = stdout(&o);
+        let hex = hex.trim_end();
+        assert_eq!(hex.len(), digits);
+        assert!(hex.chars().all(|c| c.is_ascii_hexdigit()));
+        // The KCV on stderr is the KCV of the printed key.
+        let kcv = stdout(&keyward(&["kcv"], hex));
+        assert_eq!(stderr(&o), format!("KCV {kcv}"));
+    }
+    let a = stdout(&keyward(&["key", "generate"], ""));
+    let b = stdout(&keyward(&["key", "generate"], ""));
+    assert_ne!(a, b);
+}
+
+#[test]
+fn components_split_then_combine_round_trips() {
+    let split = keyward(&["components", "split", "--count", "3"], K256);
+    assert!(split.status.success(), "{}", stderr(&split));
+    let text = stdout(&split);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[3], "KCV 1A0B2D");
+    for l in &lines[..3] {
+        let (hex, kcv) = l.split_once(' ').unwrap();
+        assert_eq!(hex.len(), 64);
+        assert_eq!(stdout(&keyward(&["kcv"], hex)).trim(), kcv);
+    }
+    let combined = keyward(&["components", "combine"], &text);
+    assert!(combined.status.success(), "{}", stderr(&combined));
+    assert_eq!(stdout(&combined), format!("{K256}\n"));
+    assert_eq!(stderr(&combined), "KCV 1A0B2D\n");
+    // ECB method throughout.
+    let split = keyward(
+        &["components", "split", "--count", "2", "--method", "ecb"],
+        K128,
+    );
+    assert!(stdout(&split).ends_with("KCV 7DF76B\n"));
+    let combined = keyward(
+        &["components", "combine", "--method", "ecb"],
+        &stdout(&split),
+    );
+    assert_eq!(stdout(&combined), format!("{K128}\n"));
+}
+
+#[test]
+fn a_changed_component_fails_naming_its_line() {
+    let text = stdout(&keyward(&["components", "split", "--count", "3"], K256));
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    // Change one hex digit of the second component, keep its KCV.
+    let mut chars: Vec<char> = lines[1].chars().collect();
+    chars[10] = if chars[10] == '0' { '1' } else { '0' };
+    lines[1] = chars.into_iter().collect();
+    // A blank line before it: line numbers count every input line.
+    let input = format!("{}\n\n{}\n{}\n{}\n", lines[0], lines[1], lines[2], lines[3]);
+    let o = keyward(&["components", "combine"], &input);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("keyward: error: line 3: component 2: KCV mismatch"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+    assert!(stdout(&o).is_empty());
+    // Without per-component KCVs, the combined KCV catches it.
+    let bare: String = lines[..3]
+        .iter()
+        .map(|l| format!("{}\n", &l[..64]))
+        .collect::<String>()
+        + &lines[3]
+        + "\n";
+    let o = keyward(&["components", "combine"], &bare);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("combined key: KCV mismatch: expected 1A0B2D"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn hashkey_check() {
+    let o = keyward(&["hashkey", "check"], "0123456789abcdef0123456789abcde\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "keyward: error: a HashKey must be exactly 32 characters, found 31 of 32\n"
+    );
+    let o = keyward(&["hashkey", "check"], "keyward-default-hashkey-CHANGEME\n");
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "valid HashKey, key id 7ecc060f\n");
+    assert!(stderr(&o).contains("built-in default"));
+    let o = keyward(&["hashkey", "check"], "SecretPart1 SecretPart2 Secret33\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!stderr(&o).contains("SecretPart"));
+}
+
+#[test]
+fn demo_passes_and_ends_with_a_summary_line() {
+    let o = keyward(&["demo"], "");
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with("demo: ") && last.ends_with(" passed, 0 failed"),
+        "{last}"
+    );
+    assert!(!out.contains("FAIL"));
+}
