@@ -1,4 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::std_instead_of_core, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    missing_docs
+)]
 //! keyward-pinhash benchmarks: hashing and verifying at the default (OWASP)
 //! Argon2id parameters, against the raw `argon2` crate given the same
 //! parameters and the same secret (the pepper), in one run.
@@ -117,13 +123,23 @@ fn interleaved(keyward: &PinHasher, raw: &Argon2<'_>, ours: &str, theirs: &str) 
                     PasswordVerifier::<str>::verify_password(raw, black_box(PIN), theirs).unwrap();
                 }),
                 4 => time(&mut || {
-                    black_box(keyward.verify_with_memory(black_box(PIN), ours, &mut memory).unwrap());
+                    black_box(
+                        keyward
+                            .verify_with_memory(black_box(PIN), ours, &mut memory)
+                            .unwrap(),
+                    );
                 }),
                 // The argon2 crate in caller memory, then the same wipe
                 // keyward does: what keyward adds beyond its wipe.
                 _ => time(&mut || {
                     let mut out = [0u8; 32];
-                    raw.hash_password_into_with_memory(black_box(PIN), &SALT, &mut out, &mut raw_memory).unwrap();
+                    raw.hash_password_into_with_memory(
+                        black_box(PIN),
+                        &SALT,
+                        &mut out,
+                        &mut raw_memory,
+                    )
+                    .unwrap();
                     raw_memory.fill(Block::new());
                     black_box(&mut raw_memory);
                     black_box(out);
@@ -133,7 +149,14 @@ fn interleaved(keyward: &PinHasher, raw: &Argon2<'_>, ours: &str, theirs: &str) 
         }
     }
     let [kh, rh, kv, rv, km, rw] = times;
-    let (kh, rh, kv, rv, km, rw) = (median(kh), median(rh), median(kv), median(rv), median(km), median(rw));
+    let (kh, rh, kv, rv, km, rw) = (
+        median(kh),
+        median(rh),
+        median(kv),
+        median(rv),
+        median(km),
+        median(rw),
+    );
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     println!("interleaved medians over {ROUNDS} rounds (OWASP m=19456 t=2 p=1):");
     println!(
@@ -144,8 +167,14 @@ fn interleaved(keyward: &PinHasher, raw: &Argon2<'_>, ours: &str, theirs: &str) 
         "  verify: keyward {kv:?}  raw argon2 {rv:?}  ratio {:.3}",
         ratio(kv, rv)
     );
-    println!("  verify, reused memory: keyward {km:?}  vs raw argon2 verify: ratio {:.3}", ratio(km, rv));
-    println!("  verify, reused memory vs raw argon2 in caller memory + the same wipe {rw:?}: ratio {:.3}", ratio(km, rw));
+    println!(
+        "  verify, reused memory: keyward {km:?}  vs raw argon2 verify: ratio {:.3}",
+        ratio(km, rv)
+    );
+    println!(
+        "  verify, reused memory vs raw argon2 in caller memory + the same wipe {rw:?}: ratio {:.3}",
+        ratio(km, rw)
+    );
     println!(
         "  verifications per second per core: {:.1}",
         1.0 / kv.as_secs_f64()
