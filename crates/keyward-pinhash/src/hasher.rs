@@ -65,6 +65,12 @@ impl PinHasher {
         Self::new(PepperSet::new(Pepper::from_hash_key(hash_key)))
     }
 
+    /// A hasher whose only pepper is 32 raw bytes (for example from a secure
+    /// element); see [`Pepper::from_raw`] for its key id.
+    pub fn from_raw_pepper(pepper: keyward_core::SecretBytes<32>) -> Self {
+        Self::new(PepperSet::new(Pepper::from_raw(pepper)))
+    }
+
     /// Uses `params` for new hashes (and as the bar for `needs_rehash`).
     #[must_use]
     pub const fn with_params(mut self, params: Params) -> Self {

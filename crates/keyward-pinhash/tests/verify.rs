@@ -555,6 +555,8 @@ fn raw_pepper_key_id_is_hkdf_of_the_pepper() {
         .unwrap()["key_id_hex"]
         .clone();
     assert_eq!(p.key_id().to_string(), want);
+    let h = PinHasher::from_raw_pepper(SecretBytes::from_array(bytes));
+    assert_eq!(h.peppers().current(), &p);
 }
 
 #[test]
