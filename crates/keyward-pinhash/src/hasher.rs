@@ -254,6 +254,7 @@ impl PinHasher {
 /// Largest Argon2 memory (in 1 KiB blocks, 64 MiB) a thread keeps for
 /// reuse; larger requests get a fresh allocation each time.
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub const THREAD_CACHE_MAX_BLOCKS: usize = 65_536;
 
 /// Runs `f` on Argon2 memory for `params`.

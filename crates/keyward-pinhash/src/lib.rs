@@ -31,6 +31,8 @@ pub mod traits;
 
 pub use argon2::Block;
 pub use error::{Error, PhcPart, Result, TrivialKind};
+#[cfg(feature = "std")]
+pub use hasher::THREAD_CACHE_MAX_BLOCKS;
 pub use hasher::{PinHasher, RehashReason, Verified};
 pub use keyward_core::{HashKey, KeyId, SecretBytes};
 pub use params::{Limits, Params};
