@@ -109,6 +109,7 @@ pub fn run() -> CmdResult {
         site.key_id() != default.key_id(),
     );
 
+    crate::cmd_superpin::demo(&mut d)?;
     crate::cmd_pinhash::demo(&mut d)?;
 
     println!();

@@ -8,6 +8,7 @@ mod cmd_demo;
 mod cmd_hashkey;
 mod cmd_key;
 mod cmd_pinhash;
+mod cmd_superpin;
 mod io;
 
 use std::process::ExitCode;
@@ -39,6 +40,9 @@ enum Command {
     /// The site HashKey.
     #[command(subcommand)]
     Hashkey(cmd_hashkey::HashkeyCommand),
+    /// The Super PIN: generate one, check one for typos.
+    #[command(subcommand)]
+    Superpin(cmd_superpin::SuperpinCommand),
     /// PIN and password hashes peppered by the site HashKey.
     #[command(subcommand)]
     Pin(cmd_pinhash::PinCommand),
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
         Command::Kcv(a) => cmd_key::kcv(&a),
         Command::Components(c) => cmd_components::run(c),
         Command::Hashkey(c) => cmd_hashkey::run(c),
+        Command::Superpin(c) => cmd_superpin::run(c),
         Command::Pin(c) => cmd_pinhash::run(c),
         Command::Demo => cmd_demo::run(),
     };

@@ -1,0 +1,149 @@
+//! `keyward superpin …` and the Super PIN part of `keyward demo`, run as a
+//! user would: secrets on stdin.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::std_instead_of_core,
+    clippy::indexing_slicing
+)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn keyward(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
+fn generate() -> String {
+    let out = keyward(&["superpin", "generate"], "");
+    assert_eq!(out.status.code(), Some(0));
+    let s = text(&out.stdout);
+    assert!(s.ends_with('\n'));
+    s.trim_end().to_owned()
+}
+
+#[test]
+fn generate_then_check_ok() {
+    let pin = generate();
+    assert_eq!(pin.len(), 62, "{pin}");
+    assert_eq!(pin.split('-').count(), 9);
+    assert!(pin.split('-').all(|g| g.len() == 6));
+    assert_ne!(pin, generate(), "two Super PINs are different");
+    for input in [
+        format!("{pin}\n"),
+        pin.to_lowercase(),
+        pin.replace('-', ""),
+        format!("\n  {}  \n\n", pin.replace('-', " ")),
+    ] {
+        let out = keyward(&["superpin", "check"], &input);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{input:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stdout), "OK\n");
+    }
+}
+
+#[test]
+fn check_names_every_failing_group() {
+    let pin = generate();
+    let mut groups: Vec<String> = pin.split('-').map(str::to_owned).collect();
+    // Group 2: adjacent transposition (or a substitution if equal); groups 5
+    // and 8 exchanged.
+    let g: Vec<char> = groups[1].chars().collect();
+    groups[1] = if g[0] == g[1] {
+        format!("{}{}", if g[0] == 'Z' { 'Y' } else { 'Z' }, &groups[1][1..])
+    } else {
+        format!("{}{}{}", g[1], g[0], &groups[1][2..])
+    };
+    groups.swap(4, 7);
+    let out = keyward(&["superpin", "check"], &groups.join("-"));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "keyward: error: Super PIN check failed in groups 2, 5 and 8 of 9: a character is mistyped there, or the group is in the wrong place\n"
+    );
+}
+
+#[test]
+fn check_reports_length_and_characters() {
+    let pin = generate();
+    let out = keyward(&["superpin", "check"], &pin[..61]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "keyward: error: a Super PIN has 54 characters (separators not counted), found 53\n"
+    );
+    let typo = format!("{}U{}", &pin[..14], &pin[15..]);
+    let out = keyward(&["superpin", "check"], &typo);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("letter U at position 15 (group 3, character 1)"),
+        "{err}"
+    );
+    let out = keyward(&["superpin", "check"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("expected the Super PIN on stdin, found nothing"));
+}
+
+#[test]
+fn check_recovery_code_mode() {
+    let pin = generate();
+    let out = keyward(&["superpin", "check", "--recovery-code"], &pin);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("a Recovery Code has 30 characters"));
+    // The first five groups of a Super PIN are not a Recovery Code: the
+    // group constants differ, so every group fails.
+    let five: Vec<&str> = pin.split('-').take(5).collect();
+    let out = keyward(&["superpin", "check", "--recovery-code"], &five.join("-"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("Recovery Code check failed in groups 1, 2, 3, 4 and 5 of 5")
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_secrets_never_come_from_argv() {
+    let out = keyward(&["superpin"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let out = keyward(&["superpin", "check", "1VCWZG-GCD1HT"], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn demo_runs_the_super_pin_story() {
+    let out = keyward(&["demo"], "");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    for line in [
+        "== Super PIN ==",
+        "ok    a mistyped group is named (group 4)",
+        "ok    the Super PIN (typed in lowercase) unlocks the account keys",
+        "ok    the Recovery Code resets the password; the new password unlocks",
+        "ok    a reused Recovery Code fails",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
+    }
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+}

@@ -1,0 +1,50 @@
+//! Entry points shared by the cargo-fuzz targets and `cargo test` corpus
+//! replay. Not part of the stable API.
+
+/// Feeds `data` (as text) to the Super PIN and Recovery Code parsers; a
+/// successful parse must display back to a string that parses to the same code.
+pub fn parse_codes(data: &[u8]) {
+    let Ok(text) = core::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(pin) = crate::SuperPin::parse(text) {
+        let ascii = pin.to_ascii();
+        let again = core::str::from_utf8(ascii.as_slice())
+            .ok()
+            .and_then(|s| crate::SuperPin::parse(s).ok());
+        assert!(
+            again.is_some_and(|p| p == pin),
+            "Super PIN display does not parse back"
+        );
+    }
+    if let Ok(code) = crate::RecoveryCode::parse(text) {
+        let ascii = code.to_ascii();
+        let again = core::str::from_utf8(ascii.as_slice())
+            .ok()
+            .and_then(|s| crate::RecoveryCode::parse(s).ok());
+        assert!(
+            again.is_some_and(|c| c == code),
+            "Recovery Code display does not parse back"
+        );
+    }
+}
+
+/// Feeds `data` to the `AccountKeys` and `Repository` decoders; a record that
+/// decodes must re-encode to the same bytes.
+#[cfg(feature = "alloc")]
+pub fn decode_records(data: &[u8]) {
+    if let Ok(keys) = crate::AccountKeys::from_bytes(data) {
+        assert_eq!(
+            keys.to_bytes(),
+            data,
+            "AccountKeys does not re-encode identically"
+        );
+    }
+    if let Ok(repo) = crate::Repository::from_bytes(data) {
+        assert_eq!(
+            repo.to_bytes(),
+            data,
+            "Repository does not re-encode identically"
+        );
+    }
+}
