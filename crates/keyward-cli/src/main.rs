@@ -8,6 +8,7 @@ mod cmd_components;
 mod cmd_demo;
 mod cmd_hashkey;
 mod cmd_key;
+mod cmd_pinhash;
 mod cmd_superpin;
 mod io;
 
@@ -46,6 +47,9 @@ enum Command {
     /// Per-record BLOBs: seal, open, rekey, key ids, StorageDeriveKey parameters.
     #[command(subcommand)]
     Blob(Box<cmd_blob::BlobCommand>),
+    /// PIN and password hashes peppered by the site HashKey.
+    #[command(subcommand)]
+    Pin(cmd_pinhash::PinCommand),
     /// Run every ceremony on built-in defaults and report.
     Demo,
 }
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Command::Hashkey(c) => cmd_hashkey::run(c),
         Command::Superpin(c) => cmd_superpin::run(c),
         Command::Blob(c) => cmd_blob::run(*c),
+        Command::Pin(c) => cmd_pinhash::run(c),
         Command::Demo => cmd_demo::run(),
     };
     match result {

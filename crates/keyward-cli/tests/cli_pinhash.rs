@@ -1,0 +1,186 @@
+//! `keyward pin hash|verify` end to end: secrets on stdin and in files, PHC
+//! string on stdout, one error line and exit 1 on failure.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+const SITE: &str = "Site-HashKey/for:demo#2026-11-22";
+const NEXT: &str = "Next-HashKey/rotated:2027-01-01!";
+
+fn key_file(name: &str, key: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("keyward-cli-pinhash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, format!("{key}\n")).unwrap();
+    path
+}
+
+fn keyward(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The command may exit before reading stdin (usage errors): ignore a
+    // broken pipe.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
+fn hash(key: &std::path::Path, pin: &str) -> String {
+    let out = keyward(
+        &["pin", "hash", "--hash-key-file", key.to_str().unwrap()],
+        &format!("{pin}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn hash_then_verify_match_and_mismatch() {
+    let site = key_file("site", SITE);
+    let phc = hash(&site, "483920");
+    assert!(
+        phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1,keyid=zCnlFw$"),
+        "{phc}"
+    );
+    let args = ["pin", "verify", "--hash-key-file", site.to_str().unwrap()];
+    let ok = keyward(&args, &format!("483920\n{phc}\n"));
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    assert_eq!(text(&ok.stdout), "match\n");
+    let bad = keyward(&args, &format!("483921\n{phc}\n"));
+    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(
+        text(&bad.stderr),
+        "keyward: error: the PIN or password does not match\n"
+    );
+    assert!(bad.stdout.is_empty());
+}
+
+#[test]
+fn retired_hash_key_needs_rehash_and_removed_one_says_re_enrol() {
+    let site = key_file("site2", SITE);
+    let next = key_file("next", NEXT);
+    let phc = hash(&site, "2580");
+    let rotated = keyward(
+        &[
+            "pin",
+            "verify",
+            "--hash-key-file",
+            next.to_str().unwrap(),
+            "--retired-hash-key-file",
+            site.to_str().unwrap(),
+        ],
+        &format!("2580\n{phc}\n"),
+    );
+    assert_eq!(rotated.status.code(), Some(0));
+    assert!(text(&rotated.stdout).starts_with("match; needs rehash: made under a retired HashKey"));
+    let gone = keyward(
+        &["pin", "verify", "--hash-key-file", next.to_str().unwrap()],
+        &format!("2580\n{phc}\n"),
+    );
+    assert_eq!(gone.status.code(), Some(1));
+    let err = text(&gone.stderr);
+    assert!(
+        err.starts_with("keyward: error: the hash was made under a HashKey this site no longer holds (key id cc29e517)")
+            && err.contains("re-enrol"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_pins_bad_strings_and_bad_keys_are_one_line_errors() {
+    let site = key_file("site3", SITE);
+    let s = site.to_str().unwrap();
+    let out = keyward(&["pin", "hash", "--hash-key-file", s], "12a4\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "keyward: error: PIN character 3 is not a digit (0-9 expected)\n"
+    );
+    let out = keyward(&["pin", "hash", "--hash-key-file", s], "1111\n");
+    assert_eq!(
+        text(&out.stderr),
+        "keyward: error: the PIN is too easy to guess: one repeated digit\n"
+    );
+    let out = keyward(
+        &["pin", "hash", "--hash-key-file", s, "--allow-trivial"],
+        "1111\n",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = keyward(
+        &["pin", "verify", "--hash-key-file", s],
+        "2580\n$argon2id$v=19$m=19456,t=2,p=1$abc\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "keyward: error: malformed PHC string: parameters: expected m=<KiB>,t=<passes>,p=<lanes>,keyid=<id> in this order\n"
+    );
+    let out = keyward(&["pin", "verify", "--hash-key-file", s], "2580\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("line 2"));
+    let short = key_file("short", "0123456789abcdef0123456789abcde");
+    let out = keyward(
+        &["pin", "hash", "--hash-key-file", short.to_str().unwrap()],
+        "483920\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("found 31 of 32") && !err.contains("0123456789"),
+        "{err}"
+    );
+    // The PIN is never an argument: a missing file is a usage-level failure.
+    let out = keyward(&["pin", "hash"], "483920\n");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn passwords_are_normalised() {
+    let site = key_file("site4", SITE);
+    let s = site.to_str().unwrap();
+    let out = keyward(
+        &["pin", "hash", "--password", "--hash-key-file", s],
+        "ﬁrst Ⅻ café\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let phc = text(&out.stdout).trim().to_string();
+    let ok = keyward(
+        &["pin", "verify", "--password", "--hash-key-file", s],
+        &format!("first XII café\n{phc}\n"),
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    let out = keyward(
+        &["pin", "hash", "--password", "--hash-key-file", s],
+        "short\n",
+    );
+    assert_eq!(
+        text(&out.stderr),
+        "keyward: error: a password must have 8 to 128 characters (after NFKC normalisation), found 5\n"
+    );
+}
+
+#[test]
+fn demo_includes_the_pin_steps() {
+    let out = keyward(&["demo"], "");
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let o = text(&out.stdout);
+    assert!(o.contains("== PIN hashing under the site HashKey"));
+    assert!(o.contains("ok    a hash under a removed HashKey says the user must re-enrol"));
+    assert!(!o.contains("FAIL"));
+}

@@ -1,0 +1,80 @@
+//! Replays the fuzz corpora through the functions the cargo-fuzz targets
+//! call (fuzz/fuzz_targets/pinhash_*.rs), and pins what the seeds mean.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::path::Path;
+
+use keyward_pinhash::fuzzing::{fuzz_hasher, parse_phc, verify_arbitrary};
+use keyward_pinhash::{Block, Error, PhcPart, RehashReason};
+
+fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz_corpus")
+        .join(target);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "{target}: corpus missing");
+    files
+}
+
+#[test]
+fn replay_pinhash_phc() {
+    for (_, data) in corpus("pinhash_phc") {
+        parse_phc(&data);
+    }
+}
+
+#[test]
+fn replay_pinhash_verify() {
+    for (_, data) in corpus("pinhash_verify") {
+        verify_arbitrary(&data);
+    }
+}
+
+/// The seeds are what their names say (computed with libargon2, see
+/// tests/data/gen_vectors.py), so the fuzzer starts from the success paths too.
+#[test]
+fn verify_seeds_mean_what_they_say() {
+    let h = fuzz_hasher();
+    let mut memory = [Block::new(); 64];
+    for (name, data) in corpus("pinhash_verify") {
+        let text = String::from_utf8(data).unwrap();
+        let Some((pin, phc)) = text.split_once('\n') else {
+            continue;
+        };
+        let r = h.verify_with_memory(pin.as_bytes(), phc, &mut memory);
+        match name.as_str() {
+            "match_current" => assert_eq!(r.map(|v| v.needs_rehash), Ok(false)),
+            "match_retired" => {
+                assert_eq!(r.map(|v| v.reason), Ok(Some(RehashReason::RetiredPepper)))
+            }
+            "mismatch" => assert_eq!(r, Err(Error::Mismatch)),
+            "unknown_pepper" => assert!(matches!(r, Err(Error::UnknownPepper { .. }))),
+            "over_limit" => assert!(matches!(
+                r,
+                Err(Error::CostOutOfRange {
+                    part: PhcPart::MemoryCost,
+                    ..
+                })
+            )),
+            "garbage" => assert!(matches!(
+                r,
+                Err(Error::Malformed {
+                    part: PhcPart::Algorithm,
+                    ..
+                })
+            )),
+            other => panic!("unexpected seed {other}"),
+        }
+    }
+}
