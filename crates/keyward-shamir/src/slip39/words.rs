@@ -1,0 +1,130 @@
+//! The SLIP-0039 word list and RS1024 checksum.
+//!
+//! The word list is the standard's (1024 words, sorted, unique 4-letter
+//! prefixes), copied from the reference implementation (MIT, SatoshiLabs).
+
+/// The 1024 words, one per line.
+const WORDLIST: &str = include_str!("wordlist.txt");
+
+/// The word with index `i` (0..1024).
+pub fn word(i: u16) -> &'static str {
+    WORDLIST.lines().nth(usize::from(i)).unwrap_or("")
+}
+
+/// All words, in index order.
+pub fn words() -> impl Iterator<Item = &'static str> {
+    WORDLIST.lines()
+}
+
+/// The index of `token`: a whole word, or (4 letters or more) a prefix of
+/// exactly one word, case-insensitively.
+pub fn index_of(token: &str) -> Option<u16> {
+    if token.len() < 4 {
+        return None;
+    }
+    for (i, w) in (0u16..).zip(words()) {
+        let matches = w
+            .get(..token.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(token));
+        if matches {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// RS1024 generator constants from the standard.
+const GEN: [u32; 10] = [
+    0x00E0_E040,
+    0x01C1_C080,
+    0x0383_8100,
+    0x0707_0200,
+    0x0E0E_0009,
+    0x1C0C_2412,
+    0x3808_6C24,
+    0x3090_FC48,
+    0x21B1_F890,
+    0x03F3_F120,
+];
+
+/// The customization string for the extendable flag.
+pub fn customization(extendable: bool) -> &'static [u8] {
+    if extendable {
+        b"shamir_extendable"
+    } else {
+        b"shamir"
+    }
+}
+
+fn polymod(cs: &[u8], values: &[u16], extra_zeros: usize) -> u32 {
+    let mut chk: u32 = 1;
+    let feed = cs
+        .iter()
+        .map(|&c| u32::from(c))
+        .chain(values.iter().map(|&v| u32::from(v)))
+        .chain(core::iter::repeat_n(0, extra_zeros));
+    for v in feed {
+        let b = chk >> 20;
+        chk = ((chk & 0x000F_FFFF) << 10) ^ v;
+        for (i, g) in GEN.iter().enumerate() {
+            if (b >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+    }
+    chk
+}
+
+/// Whether `values` (data words then three checksum words) verify.
+pub fn verify(extendable: bool, values: &[u16]) -> bool {
+    polymod(customization(extendable), values, 0) == 1
+}
+
+/// The three checksum words for the data words.
+pub fn create(extendable: bool, data: &[u16]) -> [u16; 3] {
+    let pm = polymod(customization(extendable), data, 3) ^ 1;
+    let w = |shift: u32| u16::try_from((pm >> shift) & 1023).unwrap_or(0);
+    [w(20), w(10), w(0)]
+}
+
+/// The 0-based position where changing one word makes the checksum verify,
+/// when exactly one position does.
+///
+/// The standard forbids suggesting the correction itself; only the position
+/// is reported. With a distance-4 code, one wrong word is always located
+/// correctly; two wrong words are never "located" (no single change fixes
+/// them); three or more may be mislocated.
+pub fn locate_error(extendable: bool, values: &[u16]) -> Option<usize> {
+    let mut trial = values.to_vec();
+    let mut found = None;
+    for p in 0..trial.len() {
+        let Some(orig) = values.get(p).copied() else {
+            continue;
+        };
+        let mut fixes = false;
+        for v in 0..1024u16 {
+            if v == orig {
+                continue;
+            }
+            if let Some(slot) = trial.get_mut(p) {
+                *slot = v;
+            }
+            if verify(extendable, &trial) {
+                fixes = true;
+                break;
+            }
+        }
+        if let Some(slot) = trial.get_mut(p) {
+            *slot = orig;
+        }
+        if fixes {
+            if found.is_some() {
+                zeroize::Zeroize::zeroize(&mut trial);
+                return None;
+            }
+            found = Some(p);
+        }
+    }
+    zeroize::Zeroize::zeroize(&mut trial);
+    found
+}
