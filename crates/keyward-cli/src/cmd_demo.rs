@@ -99,6 +99,8 @@ pub fn run() -> CmdResult {
     println!("  site HashKey accepted, key id {}", site.key_id());
     d.check("site and default HashKeys have different key ids", site.key_id() != default.key_id());
 
+    crate::cmd_shamir::demo(&mut d)?;
+
     println!();
     println!("demo: {} checks passed, {} failed", d.passed, d.failed);
     if d.failed == 0 {

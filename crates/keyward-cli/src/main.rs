@@ -7,6 +7,7 @@ mod cmd_components;
 mod cmd_demo;
 mod cmd_hashkey;
 mod cmd_key;
+mod cmd_shamir;
 mod io;
 
 use std::process::ExitCode;
@@ -38,6 +39,9 @@ enum Command {
     /// The site HashKey.
     #[command(subcommand)]
     Hashkey(cmd_hashkey::HashkeyCommand),
+    /// SLIP-0039 shares of a master secret: split, combine.
+    #[command(subcommand)]
+    Shamir(cmd_shamir::ShamirCommand),
     /// Run every ceremony on built-in defaults and report.
     Demo,
 }
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Kcv(a) => cmd_key::kcv(&a),
         Command::Components(c) => cmd_components::run(c),
         Command::Hashkey(c) => cmd_hashkey::run(c),
+        Command::Shamir(c) => cmd_shamir::run(c),
         Command::Demo => cmd_demo::run(),
     };
     match result {
