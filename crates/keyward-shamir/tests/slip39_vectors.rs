@@ -2,6 +2,12 @@
 //!
 //! Source: `vectors.json` of trezor/python-shamir-mnemonic (MIT, SatoshiLabs),
 //! copied unchanged to `tests/data/slip39_vectors.json`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation
+)] // test code
 
 use keyward_shamir::Error;
 use keyward_shamir::slip39;

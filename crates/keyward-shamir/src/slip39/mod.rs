@@ -579,15 +579,16 @@ mod tests {
 
     #[test]
     fn rs1024_create_then_verify() {
-        let data = [1u16, 2, 3, 1000, 17];
         for ext in [false, true] {
+            // Word 1 carries the extendable bit (bit 4).
+            let data = [1u16, if ext { 16 } else { 2 }, 3, 1000, 17];
             let c = words::create(ext, &data);
             let mut all = data.to_vec();
             all.extend_from_slice(&c);
             assert!(words::verify(ext, &all));
             all[2] ^= 5;
             assert!(!words::verify(ext, &all));
-            assert_eq!(words::locate_error(ext, &all), Some(2));
+            assert_eq!(words::locate_error(&all), Some(2));
         }
     }
 

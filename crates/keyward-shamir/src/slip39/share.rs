@@ -282,7 +282,7 @@ impl Share {
         if !words::verify(extendable, idx) {
             return Err(Error::Checksum {
                 share,
-                word: words::locate_error(extendable, idx).map(|p| p + 1),
+                word: words::locate_error(idx).map(|p| p + 1),
             });
         }
         // 40 header bits: words 0..4.

@@ -80,6 +80,11 @@ pub fn verify(extendable: bool, values: &[u16]) -> bool {
     polymod(customization(extendable), values, 0) == 1
 }
 
+/// The extendable flag a word list claims (bit 4 of word 1).
+pub fn extendable_of(values: &[u16]) -> bool {
+    values.get(1).is_some_and(|w| (w >> 4) & 1 == 1)
+}
+
 /// The three checksum words for the data words.
 pub fn create(extendable: bool, data: &[u16]) -> [u16; 3] {
     let pm = polymod(customization(extendable), data, 3) ^ 1;
@@ -94,7 +99,10 @@ pub fn create(extendable: bool, data: &[u16]) -> [u16; 3] {
 /// is reported. With a distance-4 code, one wrong word is always located
 /// correctly; two wrong words are never "located" (no single change fixes
 /// them); three or more may be mislocated.
-pub fn locate_error(extendable: bool, values: &[u16]) -> Option<usize> {
+///
+/// The customization string follows each trial's own extendable bit, so a
+/// damaged word 1 (which holds that bit) is located too.
+pub fn locate_error(values: &[u16]) -> Option<usize> {
     let mut trial = values.to_vec();
     let mut found = None;
     for p in 0..trial.len() {
@@ -109,7 +117,7 @@ pub fn locate_error(extendable: bool, values: &[u16]) -> Option<usize> {
             if let Some(slot) = trial.get_mut(p) {
                 *slot = v;
             }
-            if verify(extendable, &trial) {
+            if verify(extendable_of(&trial), &trial) {
                 fixes = true;
                 break;
             }
