@@ -5,13 +5,13 @@
 //! * **Public scalars** ([`mul`], [`inv`], [`lagrange`]): x-coordinates and
 //!   Lagrange coefficients. They are public, so log/exp tables indexed by them
 //!   are fine.
-//! * **Secret data** ([`Chain`], [`Chain::select`]): share and secret bytes, eight at
-//!   a time in a `u64` (SWAR). A secret word is only ever multiplied by a
-//!   public constant: `xtime` (multiply by 2) is computed for all eight bytes
-//!   with shifts, masks and an integer multiplication by 0 or 1, and the
-//!   product by a constant `c` is the XOR of the `xtime` powers selected by the
-//!   bits of `c` through all-ones/all-zeros masks. No secret value indexes a
-//!   table or decides a branch.
+//! * **Secret data** ([`mul_block`]): share and secret bytes, 32 at a time
+//!   in four `u64` words (SWAR). Secret data is only ever multiplied by a
+//!   public constant `c`: `xtime` (multiply by 2) is computed for all bytes at
+//!   once with shifts, masks and XORs, and the product is the XOR of the
+//!   `xtime` powers for the set bits of `c`. The loop over the bits of `c`
+//!   branches on `c`, which is public; no secret value indexes a table or
+//!   decides a branch.
 
 use zeroize::Zeroize;
 
@@ -62,54 +62,96 @@ pub fn inv(a: u8) -> u8 {
     if a == 0 { 0 } else { exp(255 - log(a)) }
 }
 
-/// Multiplies eight secret bytes (one per lane of `v`) by 2.
+/// Multiplies eight secret bytes (one per lane of `v`) by 2: shifts and
+/// masks only (0x1B = x^4 + x^3 + x + 1 is added as shifted copies of the
+/// per-byte carry bit, so the compiler can vectorize it).
 #[inline(always)]
 pub const fn xtime(v: u64) -> u64 {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const ONES: u64 = 0x0101_0101_0101_0101;
-    let carry = (v >> 7) & ONES;
-    ((v & LOW7) << 1) ^ (carry * POLY_LOW as u64)
+    let c = (v >> 7) & ONES;
+    ((v & LOW7) << 1) ^ c ^ (c << 1) ^ (c << 3) ^ (c << 4)
 }
 
-/// The eight products `v * 2^b`, b = 0..8, of one secret word: multiplying it
-/// by any public constant is then a masked XOR of these.
-pub struct Chain([u64; 8]);
+/// Bytes in a [`Block`].
+pub const BLOCK_BYTES: usize = 32;
 
-impl Chain {
-    /// The chain of `v`.
-    #[inline(always)]
-    pub fn new(v: u64) -> Self {
-        let mut c = [0u64; 8];
-        let mut x = v;
-        for slot in &mut c {
-            *slot = x;
-            x = xtime(x);
+/// 32 secret bytes as four little-endian words, processed together.
+pub type Block = [u64; 4];
+
+/// XORs `b` into `a`.
+#[inline(always)]
+pub fn xor_into(a: &mut Block, b: &Block) {
+    for (x, y) in a.iter_mut().zip(b.iter()) {
+        *x ^= y;
+    }
+}
+
+/// Multiplies every byte of the secret block `v` by the **public** constant
+/// `c`: the XOR of `v * 2^b` over the set bits b of `c`. The loop and its
+/// branches depend on `c` only; the secret bytes go through shifts, masks
+/// and XORs.
+#[inline(always)]
+pub fn mul_block(v: &Block, c: u8) -> Block {
+    let mut acc = [0u64; 4];
+    let mut p = *v;
+    let mut c = c;
+    while c != 0 {
+        if c & 1 == 1 {
+            xor_into(&mut acc, &p);
         }
-        Self(c)
-    }
-
-    /// `v * c` for the public constant `c`, lane by lane.
-    #[inline(always)]
-    pub fn select(&self, c: u8) -> u64 {
-        let mut acc = 0u64;
-        for (b, v) in (0u32..).zip(self.0.iter()) {
-            let mask = 0u64.wrapping_sub(u64::from((c >> b) & 1));
-            acc ^= v & mask;
+        c >>= 1;
+        if c != 0 {
+            for w in p.iter_mut() {
+                *w = xtime(*w);
+            }
         }
-        acc
     }
+    acc
 }
 
-impl Drop for Chain {
-    fn drop(&mut self) {
-        self.0.zeroize();
+/// Loads up to 32 bytes into a block (missing bytes are 0).
+#[inline(always)]
+pub fn load_block(bytes: &[u8]) -> Block {
+    let mut out = [0u64; 4];
+    if let Some(full) = bytes.get(..BLOCK_BYTES) {
+        for (w, chunk) in out.iter_mut().zip(full.chunks_exact(8)) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(chunk);
+            *w = u64::from_le_bytes(b);
+        }
+    } else {
+        let mut buf = [0u8; BLOCK_BYTES];
+        for (d, s) in buf.iter_mut().zip(bytes) {
+            *d = *s;
+        }
+        for (w, chunk) in out.iter_mut().zip(buf.chunks_exact(8)) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(chunk);
+            *w = u64::from_le_bytes(b);
+        }
+        buf.zeroize();
     }
+    out
 }
 
-/// Multiplies every byte of the secret word `v` by the public constant `c`.
-#[cfg(test)]
-pub fn mul_word(v: u64, c: u8) -> u64 {
-    Chain::new(v).select(c)
+/// Stores the first `out.len()` (at most 32) bytes of a block.
+#[inline(always)]
+pub fn store_block(v: &Block, out: &mut [u8]) {
+    if out.len() == BLOCK_BYTES {
+        for (w, chunk) in v.iter().zip(out.chunks_exact_mut(8)) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+    } else {
+        let mut buf = [0u8; BLOCK_BYTES];
+        for (w, chunk) in v.iter().zip(buf.chunks_exact_mut(8)) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        for (d, s) in out.iter_mut().zip(buf.iter()) {
+            *d = *s;
+        }
+        buf.zeroize();
+    }
 }
 
 /// The Lagrange basis coefficients at `target` for the (public, pairwise
@@ -128,28 +170,6 @@ pub fn lagrange(xs: &[u8], target: u8, out: &mut [u8]) {
         }
         *li = mul(num, inv(den));
     }
-}
-
-/// Loads up to eight bytes little-endian into a word (missing bytes are 0).
-#[inline(always)]
-pub fn load(bytes: &[u8]) -> u64 {
-    let mut buf = [0u8; 8];
-    for (d, s) in buf.iter_mut().zip(bytes) {
-        *d = *s;
-    }
-    let w = u64::from_le_bytes(buf);
-    buf.zeroize();
-    w
-}
-
-/// Stores the low `out.len()` (at most eight) bytes of `w` little-endian.
-#[inline(always)]
-pub fn store(w: u64, out: &mut [u8]) {
-    let mut buf = w.to_le_bytes();
-    for (d, s) in out.iter_mut().zip(buf.iter()) {
-        *d = *s;
-    }
-    buf.zeroize();
 }
 
 #[cfg(test)]
@@ -199,11 +219,19 @@ mod tests {
             for base in (0..=255u8).step_by(8) {
                 let bytes: [u8; 8] =
                     core::array::from_fn(|i| base.wrapping_add((i as u8).wrapping_mul(37)));
-                let w = u64::from_le_bytes(bytes);
-                let got = mul_word(w, c).to_le_bytes();
-                for i in 0..8 {
-                    assert_eq!(got[i], slow_mul(bytes[i], c));
+                let mut all = [0u8; 32];
+                for (i, b) in all.iter_mut().enumerate() {
+                    *b = bytes[i % 8] ^ (i as u8);
                 }
+                let mut got = [0u8; 32];
+                store_block(&mul_block(&load_block(&all), c), &mut got);
+                for i in 0..32 {
+                    assert_eq!(got[i], slow_mul(all[i], c));
+                }
+                // Partial blocks.
+                let mut part = [0u8; 13];
+                store_block(&mul_block(&load_block(&all[..13]), c), &mut part);
+                assert_eq!(part[..], got[..13]);
             }
         }
     }

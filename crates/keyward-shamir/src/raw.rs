@@ -39,7 +39,7 @@ use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{Error, Result};
-use crate::gf256::{self, Chain};
+use crate::gf256::{self, BLOCK_BYTES, Block};
 
 /// The largest number of shares (x = 1..=255).
 pub const MAX_SHARES: usize = 255;
@@ -158,8 +158,35 @@ impl Points for [ShareRef<'_>] {
     }
 }
 
-/// Bytes of secret processed per random-coefficient draw.
-const SEGMENT: usize = 64;
+/// Room for the random coefficients of one block: 254 coefficients of 8
+/// bytes, or fewer coefficients of up to 32 bytes.
+const COEF_BUF: usize = (MAX_SHARES - 1) * 8;
+
+/// Where split writes share values.
+trait OutShares {
+    fn share_mut(&mut self, i: usize) -> &mut [u8];
+}
+
+impl<const N: usize> OutShares for [Share<N>] {
+    fn share_mut(&mut self, i: usize) -> &mut [u8] {
+        self.get_mut(i).map_or(Default::default(), |s| &mut s.y[..])
+    }
+}
+
+/// `n` values of `len` bytes back to back.
+struct Flat<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl OutShares for Flat<'_> {
+    fn share_mut(&mut self, i: usize) -> &mut [u8] {
+        let start = i.saturating_mul(self.len);
+        self.buf
+            .get_mut(start..start.saturating_add(self.len))
+            .unwrap_or_default()
+    }
+}
 
 /// Checks 2 ≤ k ≤ n ≤ 255, non-zero distinct x, non-empty secret.
 fn check_split(len: usize, k: usize, xs: &[u8]) -> Result<()> {
@@ -189,49 +216,55 @@ fn check_split(len: usize, k: usize, xs: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// The core of splitting: `out` holds `xs.len()` values of `secret.len()`
-/// bytes back to back. Parameters are already validated. Exposed inside the
-/// crate for SLIP-0039, which never calls it (it interpolates), and for tests.
-fn split_core<R: CryptoRng + ?Sized>(
+/// The core of splitting, parameters already validated: for each block of
+/// the secret, draw its k − 1 random coefficient blocks at once, then
+/// evaluate the polynomial at every x by Horner's rule (multiplications by
+/// the public x only).
+fn split_core<R: CryptoRng + ?Sized, O: OutShares + ?Sized>(
     secret: &[u8],
     k: usize,
     xs: &[u8],
-    out: &mut [u8],
+    out: &mut O,
     rng: &mut R,
 ) {
-    let len = secret.len();
-    // Every share starts as the secret (the constant coefficient).
-    for share in out.chunks_exact_mut(len) {
-        share.copy_from_slice(secret);
-    }
-    let mut coef = [0u8; SEGMENT];
-    let mut pw = [0u8; MAX_SHARES];
-    for (seg_no, seg) in secret.chunks(SEGMENT).enumerate() {
-        let seg_start = seg_no * SEGMENT;
-        for p in pw.iter_mut() {
-            *p = 1;
-        }
-        for _ in 1..k {
-            // Uniform over all 256 values, zero included.
-            let c = coef.get_mut(..seg.len()).unwrap_or_default();
-            rng.fill_bytes(c);
-            // x_i^j for this coefficient j (public).
-            for (p, &x) in pw.iter_mut().zip(xs) {
-                *p = gf256::mul(*p, x);
+    let degree = k.saturating_sub(1).max(1);
+    // Block size: 32 bytes while k − 1 coefficients of 32 bytes fit the
+    // buffer, else 8 (254 × 8 fits).
+    let block = if degree * BLOCK_BYTES <= COEF_BUF {
+        BLOCK_BYTES
+    } else {
+        8
+    };
+    let mut coef = [0u8; COEF_BUF];
+    let mut used = 0;
+    for (b_no, sblock) in secret.chunks(block).enumerate() {
+        let blen = sblock.len();
+        let need = degree * blen;
+        let c = coef.get_mut(..need).unwrap_or_default();
+        // Uniform over all 256 values, zero included.
+        rng.fill_bytes(c);
+        used = used.max(need);
+        let s = gf256::load_block(sblock);
+        let at = b_no * block;
+        for (i, &x) in xs.iter().enumerate() {
+            // Horner from the top coefficient a_{k-1} down to a_1, then s.
+            let mut coefs = c.chunks(blen).rev();
+            let mut acc: Block = coefs.next().map(gf256::load_block).unwrap_or_default();
+            for a in coefs {
+                acc = gf256::mul_block(&acc, x);
+                gf256::xor_into(&mut acc, &gf256::load_block(a));
             }
-            for (w_no, word) in c.chunks(8).enumerate() {
-                let chain = Chain::new(gf256::load(word));
-                let at = seg_start + w_no * 8;
-                for (share, &p) in out.chunks_exact_mut(len).zip(pw.iter()) {
-                    if let Some(dst) = share.get_mut(at..).and_then(|d| d.get_mut(..word.len())) {
-                        let v = gf256::load(dst) ^ chain.select(p);
-                        gf256::store(v, dst);
-                    }
-                }
+            acc = gf256::mul_block(&acc, x);
+            gf256::xor_into(&mut acc, &s);
+            if let Some(dst) = out.share_mut(i).get_mut(at..at + blen) {
+                gf256::store_block(&acc, dst);
             }
+            acc.zeroize();
         }
     }
-    coef.zeroize();
+    if let Some(c) = coef.get_mut(..used) {
+        c.zeroize();
+    }
 }
 
 /// Splits `secret` into `S` shares at x = 1..=S, any `k` of which recover it.
@@ -267,27 +300,9 @@ pub fn split_at<const N: usize, const S: usize, R: CryptoRng + ?Sized>(
     check_split(N, k, xs)?;
     let mut shares: [Share<N>; S] = core::array::from_fn(|i| Share {
         x: xs.get(i).copied().unwrap_or(0),
-        y: *secret,
+        y: [0u8; N],
     });
-    let mut pw = [1u8; S];
-    let mut coef = [0u8; N];
-    for _ in 1..k {
-        rng.fill_bytes(&mut coef);
-        for (p, &x) in pw.iter_mut().zip(xs) {
-            *p = gf256::mul(*p, x);
-        }
-        for (w_no, word) in coef.chunks(8).enumerate() {
-            let chain = Chain::new(gf256::load(word));
-            let at = w_no * 8;
-            for (share, &p) in shares.iter_mut().zip(pw.iter()) {
-                if let Some(dst) = share.y.get_mut(at..).and_then(|d| d.get_mut(..word.len())) {
-                    let v = gf256::load(dst) ^ chain.select(p);
-                    gf256::store(v, dst);
-                }
-            }
-        }
-    }
-    coef.zeroize();
+    split_core(secret, k, xs, &mut shares[..], rng);
     Ok(shares)
 }
 
@@ -312,7 +327,8 @@ pub fn split_into<R: CryptoRng + ?Sized>(
             found: out.len(),
         });
     }
-    split_core(secret, k, xs, out, rng);
+    let len = secret.len();
+    split_core(secret, k, xs, &mut Flat { buf: out, len }, rng);
     Ok(())
 }
 
@@ -329,7 +345,9 @@ pub(crate) fn check_shares<P: Points + ?Sized>(
         return Err(Error::Threshold { k, n: m });
     }
     let len = p.y(0).len();
-    let mut seen = [0usize; 256];
+    // 1-based number of the share seen at each x. A 257th share always
+    // repeats an x, so numbers fit in u16 before the loop returns.
+    let mut seen = [0u16; 256];
     for i in 0..m {
         let share = i + 1;
         let x = p.x(i);
@@ -346,7 +364,7 @@ pub(crate) fn check_shares<P: Points + ?Sized>(
         }
         if let Some(slot) = seen.get_mut(usize::from(x)) {
             if *slot != 0 {
-                let first = *slot;
+                let first = usize::from(*slot);
                 let same: bool = p.y(first - 1).ct_eq(y).into();
                 return Err(if same {
                     Error::DuplicateShare { share, first }
@@ -354,7 +372,7 @@ pub(crate) fn check_shares<P: Points + ?Sized>(
                     Error::ConflictingShares { share, first, x }
                 });
             }
-            *slot = share;
+            *slot = u16::try_from(share).unwrap_or(u16::MAX);
         }
     }
     if m < k {
@@ -379,14 +397,14 @@ pub(crate) fn interpolate_sel<P: Points + ?Sized>(p: &P, sel: &[u8], target: u8,
     let m = sel.len().min(MAX_SHARES);
     let mut lam = [0u8; MAX_SHARES];
     gf256::lagrange(xs.get(..m).unwrap_or_default(), target, &mut lam);
-    for (w_no, dst) in out.chunks_mut(8).enumerate() {
-        let at = w_no * 8;
-        let mut acc = 0u64;
+    for (b_no, dst) in out.chunks_mut(BLOCK_BYTES).enumerate() {
+        let at = b_no * BLOCK_BYTES;
+        let mut acc: Block = [0; 4];
         for (&i, &l) in sel.iter().zip(lam.iter()) {
             let y = p.y(usize::from(i)).get(at..).unwrap_or_default();
-            acc ^= Chain::new(gf256::load(y)).select(l);
+            gf256::xor_into(&mut acc, &gf256::mul_block(&gf256::load_block(y), l));
         }
-        gf256::store(acc, dst);
+        gf256::store_block(&acc, dst);
         acc.zeroize();
     }
 }
@@ -403,17 +421,32 @@ pub(crate) fn on_polynomial<P: Points + ?Sized>(p: &P, sel: &[u8], e: usize) -> 
     gf256::lagrange(xs.get(..m).unwrap_or_default(), p.x(e), &mut lam);
     let want = p.y(e);
     let mut diff = 0u64;
-    for (w_no, chunk) in want.chunks(8).enumerate() {
-        let at = w_no * 8;
-        let mut acc = gf256::load(chunk);
+    for (b_no, chunk) in want.chunks(BLOCK_BYTES).enumerate() {
+        let at = b_no * BLOCK_BYTES;
+        let mut acc = gf256::load_block(chunk);
         for (&i, &l) in sel.iter().zip(lam.iter()) {
             let y = p.y(usize::from(i)).get(at..).unwrap_or_default();
-            acc ^= Chain::new(gf256::load(y)).select(l);
+            gf256::xor_into(&mut acc, &gf256::mul_block(&gf256::load_block(y), l));
         }
-        diff |= acc;
+        for w in acc {
+            diff |= w;
+        }
+        acc.zeroize();
     }
     diff.ct_eq(&0).into()
 }
+
+/// The indices 0..=254 (built by the compiler).
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
+const FIRST: [u8; MAX_SHARES] = {
+    let mut a = [0u8; MAX_SHARES];
+    let mut i = 0;
+    while i < MAX_SHARES {
+        a[i] = i as u8;
+        i += 1;
+    }
+    a
+};
 
 /// Indices `0..m` without `skip`, as u8 (m ≤ 255 after validation).
 fn indices(m: usize, skip: Option<usize>) -> ([u8; MAX_SHARES], usize) {
@@ -478,8 +511,7 @@ fn interpolate_checked<P: Points + ?Sized>(
         });
     }
     check_extras(p, k)?;
-    let (idx, _) = indices(k, None);
-    interpolate_sel(p, idx.get(..k).unwrap_or_default(), target, out);
+    interpolate_sel(p, FIRST.get(..k).unwrap_or_default(), target, out);
     Ok(())
 }
 

@@ -1,6 +1,10 @@
 //! The card bytes form against `tests/data/slip39_bytes_form.json`, computed
 //! independently by `tests/data/make_bytes_form.py` from official vector shares.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::cast_possible_truncation)] // test code
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)] // test code
 
 use keyward_shamir::slip39::Share;
 
