@@ -227,15 +227,31 @@ fn split_core<R: CryptoRng + ?Sized, O: OutShares + ?Sized>(
     out: &mut O,
     rng: &mut R,
 ) {
+    // A small coefficient buffer for the usual thresholds (k ≤ 9) keeps the
+    // stack clearing cheap.
+    if k.saturating_sub(1) * BLOCK_BYTES <= 256 {
+        split_blocks::<R, O, 256>(secret, k, xs, out, rng);
+    } else {
+        split_blocks::<R, O, COEF_BUF>(secret, k, xs, out, rng);
+    }
+}
+
+fn split_blocks<R: CryptoRng + ?Sized, O: OutShares + ?Sized, const B: usize>(
+    secret: &[u8],
+    k: usize,
+    xs: &[u8],
+    out: &mut O,
+    rng: &mut R,
+) {
     let degree = k.saturating_sub(1).max(1);
     // Block size: 32 bytes while k − 1 coefficients of 32 bytes fit the
-    // buffer, else 8 (254 × 8 fits).
-    let block = if degree * BLOCK_BYTES <= COEF_BUF {
+    // buffer, else 8 (254 × 8 fits COEF_BUF).
+    let block = if degree * BLOCK_BYTES <= B {
         BLOCK_BYTES
     } else {
         8
     };
-    let mut coef = [0u8; COEF_BUF];
+    let mut coef = [0u8; B];
     let mut used = 0;
     for (b_no, sblock) in secret.chunks(block).enumerate() {
         let blen = sblock.len();
