@@ -601,5 +601,13 @@ mod tests {
         assert_eq!(words::index_of("acad"), Some(0));
         assert_eq!(words::index_of("aca"), None);
         assert_eq!(words::index_of("zeroes"), None);
+        // Sorted, unique 4-letter prefixes: every word and prefix finds itself.
+        for (i, w) in (0u16..).zip(words::words()) {
+            assert_eq!(words::index_of(w), Some(i), "{w}");
+            assert_eq!(words::index_of(&w[..4]), Some(i), "{w}");
+            assert!(w.len() >= 4 && w.len() <= 8);
+        }
+        let all: Vec<&str> = words::words().collect();
+        assert!(all.windows(2).all(|p| p[0] < p[1]));
     }
 }

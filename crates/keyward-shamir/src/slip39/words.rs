@@ -6,31 +6,65 @@
 /// The 1024 words, one per line.
 const WORDLIST: &str = include_str!("wordlist.txt");
 
+/// Byte offset of each word in [`WORDLIST`], built by the compiler; entry
+/// 1024 is one past the end of the last line.
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
+const OFFSETS: [u16; 1025] = {
+    let bytes = WORDLIST.as_bytes();
+    let mut off = [0u16; 1025];
+    let mut n = 1;
+    let mut i = 0;
+    while i < bytes.len() && n < 1025 {
+        if bytes[i] == b'\n' {
+            off[n] = (i + 1) as u16;
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == 1025, "the word list must have 1024 lines");
+    off
+};
+
 /// The word with index `i` (0..1024).
 pub fn word(i: u16) -> &'static str {
-    WORDLIST.lines().nth(usize::from(i)).unwrap_or("")
+    let i = usize::from(i);
+    match (OFFSETS.get(i), OFFSETS.get(i + 1)) {
+        (Some(&a), Some(&b)) => WORDLIST
+            .get(usize::from(a)..usize::from(b).saturating_sub(1))
+            .unwrap_or(""),
+        _ => "",
+    }
 }
 
 /// All words, in index order.
+#[cfg(test)]
 pub fn words() -> impl Iterator<Item = &'static str> {
-    WORDLIST.lines()
+    (0..1024u16).map(word)
 }
 
 /// The index of `token`: a whole word, or (4 letters or more) a prefix of
-/// exactly one word, case-insensitively.
+/// exactly one word, case-insensitively. Binary search: the list is sorted
+/// and every word has a unique 4-letter prefix.
 pub fn index_of(token: &str) -> Option<u16> {
-    if token.len() < 4 {
+    if token.len() < 4 || token.len() > 8 {
         return None;
     }
-    for (i, w) in (0u16..).zip(words()) {
-        let matches = w
-            .get(..token.len())
-            .is_some_and(|p| p.eq_ignore_ascii_case(token));
-        if matches {
-            return Some(i);
+    let mut buf = [0u8; 8];
+    for (d, s) in buf.iter_mut().zip(token.bytes()) {
+        *d = s.to_ascii_lowercase();
+    }
+    let t = buf.get(..token.len())?;
+    // First word >= token.
+    let (mut lo, mut hi) = (0u16, 1024u16);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if word(mid).as_bytes() < t {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
     }
-    None
+    (lo < 1024 && word(lo).as_bytes().starts_with(t)).then_some(lo)
 }
 
 /// RS1024 generator constants from the standard.
