@@ -12,12 +12,9 @@ fn keyward(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    // The command may exit before reading stdin (usage errors): a broken
+    // pipe here is not a failure.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     child.wait_with_output().unwrap()
 }
 
@@ -235,7 +232,7 @@ fn split_input_errors() {
         "000102030405060708090a0b0c0d0e",
     );
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("at least 16 bytes"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("16 to 256 bytes"), "{}", stderr(&o));
     // Threshold 1 with 3 members is forbidden by the standard.
     let o = keyward(
         &["shamir", "split", "--threshold", "1", "--shares", "3"],

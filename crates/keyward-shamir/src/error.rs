@@ -122,7 +122,7 @@ pub enum Error {
     },
 
     // ---- SLIP-0039 ----
-    /// A master secret is shorter than 16 bytes or of odd length.
+    /// A master secret is shorter than 16 bytes, longer than 256 or of odd length.
     SecretLength {
         /// Bytes found.
         found: usize,
@@ -272,7 +272,7 @@ impl fmt::Display for Error {
             }
             Self::SecretLength { found } => write!(
                 f,
-                "expected a master secret of at least 16 bytes and even length, found {found} bytes"
+                "expected a master secret of 16 to 256 bytes and even length, found {found} bytes"
             ),
             Self::Parameter { what, found, max } => {
                 write!(f, "{what} must be 1 to {max}, found {found}")
@@ -299,7 +299,7 @@ impl fmt::Display for Error {
             }
             Self::MnemonicLength { share, words } => write!(
                 f,
-                "share {share}: {words} words is not a valid SLIP-0039 share length (20 words or more, 20 for 128-bit, 33 for 256-bit secrets)"
+                "share {share}: {words} words is not a valid SLIP-0039 share length (20 to 212 words; 20 for 128-bit, 33 for 256-bit secrets)"
             ),
             Self::UnknownWord { share, position } => {
                 write!(

@@ -18,6 +18,8 @@ const CHECKSUM_WORDS: usize = 3;
 const METADATA_WORDS: usize = HEADER_WORDS + CHECKSUM_WORDS;
 /// A 128-bit secret: 20 words.
 pub(crate) const MIN_WORDS: usize = 20;
+/// A 256-byte secret (the most keyward accepts): 2048 bits + 2 padding = 205 words.
+pub(crate) const MAX_WORDS: usize = METADATA_WORDS + (super::MAX_SECRET_BYTES * 8).div_ceil(10);
 
 /// One SLIP-0039 share.
 ///
@@ -269,7 +271,7 @@ impl Share {
     /// [`Error::Padding`].
     pub fn from_indices(idx: &[u16], share: usize) -> Result<Self> {
         let n = idx.len();
-        if n < MIN_WORDS || idx.iter().any(|&w| w > 1023) {
+        if !(MIN_WORDS..=MAX_WORDS).contains(&n) || idx.iter().any(|&w| w > 1023) {
             return Err(Error::MnemonicLength { share, words: n });
         }
         let value_words = n - METADATA_WORDS;

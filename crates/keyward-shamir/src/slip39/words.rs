@@ -126,6 +126,19 @@ pub fn create(extendable: bool, data: &[u16]) -> [u16; 3] {
     [w(20), w(10), w(0)]
 }
 
+/// One step of the RS1024 polymod with a zero input word: the linear map
+/// that carries a difference in the checksum state one word further.
+fn step0(chk: u32) -> u32 {
+    let b = chk >> 20;
+    let mut c = (chk & 0x000F_FFFF) << 10;
+    for (i, g) in GEN.iter().enumerate() {
+        if (b >> i) & 1 == 1 {
+            c ^= g;
+        }
+    }
+    c
+}
+
 /// The 0-based position where changing one word makes the checksum verify,
 /// when exactly one position does.
 ///
@@ -134,39 +147,63 @@ pub fn create(extendable: bool, data: &[u16]) -> [u16; 3] {
 /// correctly; two wrong words are never "located" (no single change fixes
 /// them); three or more may be mislocated.
 ///
-/// The customization string follows each trial's own extendable bit, so a
-/// damaged word 1 (which holds that bit) is located too.
+/// The polymod is affine over GF(2): XORing `d` into word p changes the
+/// result by `M^(n-1-p)(d)`, `M` the zero-input step. So for each position
+/// the ten basis differences are carried along and all 1023 non-zero `d`
+/// tried by XOR, without rerunning the checksum. The customization string
+/// follows the extendable bit of word 1, which a change of word 1 may flip.
 pub fn locate_error(values: &[u16]) -> Option<usize> {
+    let ext = extendable_of(values);
+    let r_same = polymod(customization(ext), values, 0) ^ 1;
+    let r_other = polymod(customization(!ext), values, 0) ^ 1;
+    let mut basis: [u32; 10] = core::array::from_fn(|b| 1u32 << b);
+    let mut found = None;
+    for p in (0..values.len()).rev() {
+        let fixes = (1u16..1024).any(|d| {
+            let mut acc = 0u32;
+            for (b, v) in basis.iter().enumerate() {
+                if (d >> b) & 1 == 1 {
+                    acc ^= v;
+                }
+            }
+            let target = if p == 1 && (d >> 4) & 1 == 1 {
+                r_other
+            } else {
+                r_same
+            };
+            acc == target
+        });
+        if fixes {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(p);
+        }
+        for v in &mut basis {
+            *v = step0(*v);
+        }
+    }
+    found
+}
+
+/// The obvious search (every position, every word), as a test oracle.
+#[cfg(test)]
+pub fn locate_error_slow(values: &[u16]) -> Option<usize> {
     let mut trial = values.to_vec();
     let mut found = None;
     for p in 0..trial.len() {
-        let Some(orig) = values.get(p).copied() else {
-            continue;
-        };
-        let mut fixes = false;
-        for v in 0..1024u16 {
-            if v == orig {
-                continue;
-            }
-            if let Some(slot) = trial.get_mut(p) {
-                *slot = v;
-            }
-            if verify(extendable_of(&trial), &trial) {
-                fixes = true;
-                break;
-            }
-        }
-        if let Some(slot) = trial.get_mut(p) {
-            *slot = orig;
-        }
+        let orig = values[p];
+        let fixes = (0..1024u16).filter(|&v| v != orig).any(|v| {
+            trial[p] = v;
+            verify(extendable_of(&trial), &trial)
+        });
+        trial[p] = orig;
         if fixes {
             if found.is_some() {
-                zeroize::Zeroize::zeroize(&mut trial);
                 return None;
             }
             found = Some(p);
         }
     }
-    zeroize::Zeroize::zeroize(&mut trial);
     found
 }
