@@ -23,7 +23,7 @@ fn subsets(n: usize, k: usize) -> Vec<Vec<usize>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn raw_every_k_subset_recovers_every_smaller_one_fails(
@@ -74,7 +74,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(12))]
+    #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
     fn slip39_every_threshold_subset_recovers_and_smaller_fails(

@@ -139,6 +139,39 @@ fn step0(chk: u32) -> u32 {
     c
 }
 
+/// Whether `target` is a XOR of some of `vectors` (Gaussian elimination over
+/// GF(2)). Only called with a non-zero target, so a solution is a non-zero
+/// change.
+fn in_span(vectors: impl Iterator<Item = u32>, target: u32) -> bool {
+    let mut basis = [0u32; 32];
+    for v in vectors {
+        let mut x = v;
+        for bit in (0..32).rev() {
+            if (x >> bit) & 1 == 0 {
+                continue;
+            }
+            match basis.get_mut(bit) {
+                Some(slot) if *slot == 0 => {
+                    *slot = x;
+                    break;
+                }
+                Some(slot) => x ^= *slot,
+                None => break,
+            }
+        }
+    }
+    let mut t = target;
+    for bit in (0..32).rev() {
+        if (t >> bit) & 1 == 1 {
+            match basis.get(bit) {
+                Some(&b) if b != 0 => t ^= b,
+                _ => return false,
+            }
+        }
+    }
+    t == 0
+}
+
 /// The 0-based position where changing one word makes the checksum verify,
 /// when exactly one position does.
 ///
@@ -149,8 +182,8 @@ fn step0(chk: u32) -> u32 {
 ///
 /// The polymod is affine over GF(2): XORing `d` into word p changes the
 /// result by `M^(n-1-p)(d)`, `M` the zero-input step. So for each position
-/// the ten basis differences are carried along and all 1023 non-zero `d`
-/// tried by XOR, without rerunning the checksum. The customization string
+/// the ten basis differences are carried along, and whether some `d` fixes
+/// the checksum is a linear system solved by elimination. The customization string
 /// follows the extendable bit of word 1, which a change of word 1 may flip.
 pub fn locate_error(values: &[u16]) -> Option<usize> {
     let ext = extendable_of(values);
@@ -159,20 +192,19 @@ pub fn locate_error(values: &[u16]) -> Option<usize> {
     let mut basis: [u32; 10] = core::array::from_fn(|b| 1u32 << b);
     let mut found = None;
     for p in (0..values.len()).rev() {
-        let fixes = (1u16..1024).any(|d| {
-            let mut acc = 0u32;
-            for (b, v) in basis.iter().enumerate() {
-                if (d >> b) & 1 == 1 {
-                    acc ^= v;
-                }
-            }
-            let target = if p == 1 && (d >> 4) & 1 == 1 {
-                r_other
-            } else {
-                r_same
-            };
-            acc == target
-        });
+        let fixes = if p == 1 {
+            // d with bit 4 clear keeps the customization string; with bit 4
+            // set it switches it, and basis[4] is part of the difference.
+            let others = basis
+                .iter()
+                .enumerate()
+                .filter(|&(b, _)| b != 4)
+                .map(|(_, &v)| v);
+            let b4 = basis.get(4).copied().unwrap_or(0);
+            in_span(others.clone(), r_same) || in_span(others, r_other ^ b4)
+        } else {
+            in_span(basis.iter().copied(), r_same)
+        };
         if fixes {
             if found.is_some() {
                 return None;
