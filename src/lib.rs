@@ -3,5 +3,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
+/// BLOB key derivation and AES-SIV sealing ([`keyward_blob`]).
+pub use keyward_blob as blob;
 /// Keys, KCVs, XOR components and the site HashKey ([`keyward_core`]).
 pub use keyward_core as key;
+/// Argon2id PIN/password hashing peppered by the site HashKey ([`keyward_pinhash`]).
+pub use keyward_pinhash as pinhash;
+/// Shamir k-of-n sharing and SLIP-0039 shares ([`keyward_shamir`]).
+pub use keyward_shamir as shamir;
+/// The Super PIN, account recovery slots and the escrow repository ([`keyward_superpin`]).
+pub use keyward_superpin as superpin;

@@ -109,10 +109,10 @@ pub fn run() -> CmdResult {
         site.key_id() != default.key_id(),
     );
 
+    crate::cmd_shamir::demo(&mut d)?;
+    crate::cmd_blob::demo(&mut d)?;
     crate::cmd_superpin::demo(&mut d)?;
     crate::cmd_pinhash::demo(&mut d)?;
-
-    crate::cmd_blob::demo(&mut d)?;
 
     println!();
     println!("demo: {} checks passed, {} failed", d.passed, d.failed);

@@ -9,6 +9,7 @@ mod cmd_demo;
 mod cmd_hashkey;
 mod cmd_key;
 mod cmd_pinhash;
+mod cmd_shamir;
 mod cmd_superpin;
 mod io;
 
@@ -50,6 +51,9 @@ enum Command {
     /// PIN and password hashes peppered by the site HashKey.
     #[command(subcommand)]
     Pin(cmd_pinhash::PinCommand),
+    /// SLIP-0039 shares of a master secret: split, combine.
+    #[command(subcommand)]
+    Shamir(cmd_shamir::ShamirCommand),
     /// Run every ceremony on built-in defaults and report.
     Demo,
 }
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
         Command::Superpin(c) => cmd_superpin::run(c),
         Command::Blob(c) => cmd_blob::run(*c),
         Command::Pin(c) => cmd_pinhash::run(c),
+        Command::Shamir(c) => cmd_shamir::run(c),
         Command::Demo => cmd_demo::run(),
     };
     match result {

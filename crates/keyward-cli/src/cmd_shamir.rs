@@ -1,0 +1,342 @@
+//! `keyward shamir split|combine`: SLIP-0039 shares of a master secret.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use keyward_core::zeroize::Zeroizing;
+use keyward_core::{Kcv, KcvMethod, KeyLength};
+use keyward_shamir::slip39::{self, GroupSpec, Params, Recovery, Share};
+use keyward_shamir::{Error, Field};
+
+use crate::io::{self, CmdResult, Failure};
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Self(e.to_string())
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShamirCommand {
+    /// Split the master secret read from stdin (hex) into SLIP-0039 shares.
+    ///
+    /// Prints one share per line, a blank line between groups. With
+    /// `--group`, each `--group K/N` adds a group (after the one given by
+    /// `--threshold`/`--shares`, if any).
+    Split(SplitArgs),
+    /// Recover the master secret from shares read from stdin, one per line
+    /// (words or hex of the bytes form; blank lines ignored).
+    ///
+    /// Prints the secret as lowercase hex, then `KCV XXXXXX` when it has an
+    /// AES key length. Shares are numbered in errors from 1 in input order.
+    Combine(CombineArgs),
+}
+
+/// Output form of the shares.
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum Format {
+    /// SLIP-0039 mnemonic words.
+    #[default]
+    Words,
+    /// The packed bytes form for smart cards, as lowercase hex.
+    Hex,
+}
+
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    /// Member shares needed (of the single group, or of the first group).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+    threshold: Option<u8>,
+    /// Member shares made (of the single group, or of the first group).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+    shares: Option<u8>,
+    /// Groups needed to recover (with --group).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16))]
+    group_threshold: u8,
+    /// A group as K/N (K of N member shares); repeat for each group.
+    #[arg(long = "group", value_parser = parse_group)]
+    groups: Vec<GroupSpec>,
+    /// File holding the passphrase (printable ASCII; one trailing newline is
+    /// ignored). Without it the passphrase is empty.
+    #[arg(long)]
+    passphrase_file: Option<PathBuf>,
+    /// PBKDF2 work factor e: 10000 x 2^e iterations.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=15))]
+    iteration_exponent: u8,
+    /// Output form.
+    #[arg(long, value_enum, default_value_t = Format::Words)]
+    format: Format,
+    /// Generate a random master secret of this many bytes instead of reading
+    /// stdin (16 to 32, even); its KCV, if any, goes to stderr.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(16..=32))]
+    generate: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct CombineArgs {
+    /// File holding the passphrase (as for split).
+    #[arg(long)]
+    passphrase_file: Option<PathBuf>,
+}
+
+fn parse_group(s: &str) -> Result<GroupSpec, String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("expected K/N, found {s:?}"))?;
+    let num = |t: &str| {
+        t.trim()
+            .parse::<u8>()
+            .map_err(|_| format!("expected K/N with numbers 1 to 16, found {s:?}"))
+    };
+    Ok(GroupSpec {
+        threshold: num(k)?,
+        count: num(n)?,
+    })
+}
+
+pub fn run(cmd: ShamirCommand) -> CmdResult {
+    match cmd {
+        ShamirCommand::Split(args) => split(&args),
+        ShamirCommand::Combine(args) => combine(&args),
+    }
+}
+
+fn read_passphrase(path: Option<&PathBuf>) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    let Some(path) = path else {
+        return Ok(Zeroizing::new(Vec::new()));
+    };
+    let text = io::read_secret_file(path, "the passphrase")?;
+    let line = text.strip_suffix('\n').unwrap_or(&text);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let bytes = Zeroizing::new(line.as_bytes().to_vec());
+    slip39::check_passphrase(&bytes)?;
+    Ok(bytes)
+}
+
+/// Parses the master secret: hex, at least 16 bytes, even number of bytes.
+fn parse_secret(text: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    let digits = text.chars().filter(|c| !c.is_whitespace()).count();
+    if digits % 2 != 0 {
+        return Err(Failure(format!(
+            "expected an even number of hex digits, found {digits}"
+        )));
+    }
+    let mut secret = Zeroizing::new(vec![0u8; digits / 2]);
+    keyward_core::hex::decode_into(text, &mut secret)?;
+    if secret.len() < 16 || secret.len() % 2 != 0 {
+        return Err(Error::SecretLength {
+            found: secret.len(),
+        }
+        .into());
+    }
+    Ok(secret)
+}
+
+fn kcv_of(secret: &[u8]) -> Option<Kcv> {
+    KeyLength::from_bytes(secret.len())
+        .and_then(|_| Kcv::of_key_bytes(secret, KcvMethod::Cmac).ok())
+}
+
+fn split(args: &SplitArgs) -> CmdResult {
+    let mut groups = Vec::new();
+    match (args.threshold, args.shares) {
+        (Some(threshold), Some(count)) => groups.push(GroupSpec { threshold, count }),
+        (None, None) => {}
+        _ => return Err(Failure("--threshold and --shares go together".into())),
+    }
+    groups.extend(args.groups.iter().copied());
+    if groups.is_empty() {
+        return Err(Failure(
+            "expected --threshold K --shares N, or one --group K/N or more".into(),
+        ));
+    }
+    let mut params = Params::groups(args.group_threshold, &groups)?;
+    params.iteration_exponent = args.iteration_exponent;
+    let passphrase = read_passphrase(args.passphrase_file.as_ref())?;
+    let mut rng = keyward_core::os_rng();
+    let secret = match args.generate {
+        Some(n) => {
+            if n % 2 != 0 {
+                return Err(Error::SecretLength {
+                    found: usize::from(n),
+                }
+                .into());
+            }
+            let mut s = Zeroizing::new(vec![0u8; usize::from(n)]);
+            keyward_core::rand_core::Rng::fill_bytes(&mut rng, &mut s);
+            s
+        }
+        None => {
+            let input = io::read_stdin_secret("the master secret as hex")?;
+            parse_secret(io::single_line(&input, "the master secret as hex")?)?
+        }
+    };
+    let shares = slip39::split(&secret, &passphrase, &params, &mut rng)?;
+    for (g, group) in shares.iter().enumerate() {
+        if g > 0 {
+            io::out("")?;
+        }
+        for share in group {
+            match args.format {
+                Format::Words => io::out(&share.to_mnemonic())?,
+                Format::Hex => io::out(&keyward_core::hex::to_lower_zeroizing(&share.to_bytes()))?,
+            }
+        }
+    }
+    if let Some(kcv) = kcv_of(&secret) {
+        eprintln!("KCV {kcv}");
+    }
+    Ok(())
+}
+
+/// Whether a line is the hex of a bytes form: only hex digits (a mnemonic
+/// always has spaces between its 20 or more words).
+fn is_hex_line(line: &str) -> bool {
+    line.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn add_line(recovery: &mut Recovery, line: &str) -> Result<(), Error> {
+    if is_hex_line(line) {
+        let digits = line.chars().filter(|c| !c.is_whitespace()).count();
+        let number = recovery.next_number();
+        if digits % 2 != 0 {
+            return Err(Error::BytesFormat {
+                share: number,
+                found: digits / 2,
+            });
+        }
+        let mut bytes = Zeroizing::new(vec![0u8; digits / 2]);
+        if keyward_core::hex::decode_into(line, &mut bytes).is_err() {
+            return Err(Error::BytesFormat {
+                share: number,
+                found: digits / 2,
+            });
+        }
+        recovery.add_bytes(&bytes).map(|_| ())
+    } else {
+        recovery.add_mnemonic(line).map(|_| ())
+    }
+}
+
+fn combine(args: &CombineArgs) -> CmdResult {
+    let passphrase = read_passphrase(args.passphrase_file.as_ref())?;
+    let input = io::read_stdin_secret("the shares, one per line")?;
+    let mut recovery = Recovery::new();
+    for line in input.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        add_line(&mut recovery, line)?;
+    }
+    if !recovery.is_complete() {
+        eprintln!("keyward: {}", recovery.progress());
+    }
+    let secret = recovery.finish(&passphrase)?;
+    io::out(&keyward_core::hex::to_lower_zeroizing(
+        secret.expose_secret(),
+    ))?;
+    if let Some(kcv) = kcv_of(secret.expose_secret()) {
+        io::out(&format!("KCV {kcv}"))?;
+    }
+    Ok(())
+}
+
+/// `keyward demo`: the 2-of-3 backup key on smart cards.
+pub fn demo(d: &mut crate::cmd_demo::Demo) -> CmdResult {
+    println!("== Backup key on smart cards (SLIP-0039, 2 of 3) ==");
+    let mut rng = keyward_core::os_rng();
+    let key = keyward_core::AesKey::generate(KeyLength::Aes256, &mut rng);
+    println!("  new AES-256 backup key, KCV {}", key.kcv());
+    let mut params = Params::single(2, 3)?;
+    params.iteration_exponent = 0;
+    let groups = slip39::split(key.expose_secret(), b"", &params, &mut rng)?;
+    let cards: Vec<Zeroizing<Vec<u8>>> = groups.iter().flatten().map(Share::to_bytes).collect();
+    for (n, card) in (1usize..).zip(&cards) {
+        println!("  card {n}: {} bytes", card.len());
+    }
+    d.check(
+        "each card holds 42 bytes",
+        cards.iter().all(|c| c.len() == 42),
+    );
+    let card = |i: usize| cards.get(i).map_or(&[][..], |c| c.as_slice());
+
+    // Cards 3 and 1, in that order.
+    let mut r = Recovery::new();
+    r.add_bytes(card(2))?;
+    let progress = r.add_bytes(card(0))?;
+    println!("  read card 3 then card 1: {progress}");
+    let back = r.finish(b"")?;
+    let same = keyward_core::AesKey::from_slice(back.expose_secret()).is_ok_and(|k| k == key);
+    d.check("cards 3 and 1 rebuild the key (same KCV)", same);
+
+    // The same card read twice.
+    let mut r = Recovery::new();
+    r.add_bytes(card(1))?;
+    let twice = r.add_bytes(card(1));
+    if let Err(e) = &twice {
+        println!("  card 2 read twice: {e}");
+    }
+    d.check(
+        "the same card twice is named",
+        matches!(twice, Err(Error::DuplicateShare { share: 2, first: 1 })),
+    );
+    let one = r.finish(b"");
+    if let Err(e) = &one {
+        println!("  one card only: {e}");
+    }
+    d.check(
+        "one card is not enough",
+        matches!(one, Err(Error::InsufficientMembers { .. })),
+    );
+
+    // A card from another appliance.
+    let mut other_params = params.clone();
+    other_params.identifier = Some(
+        groups
+            .first()
+            .and_then(|g| g.first())
+            .map_or(0, |s| s.identifier() ^ 1),
+    );
+    let other = slip39::split(key.expose_secret(), b"", &other_params, &mut rng)?;
+    let foreign = other
+        .first()
+        .and_then(|g| g.get(1))
+        .map(Share::to_bytes)
+        .unwrap_or_default();
+    let mut r = Recovery::new();
+    r.add_bytes(card(0))?;
+    let err = r.add_bytes(&foreign);
+    if let Err(e) = &err {
+        println!("  card from another set: {e}");
+    }
+    d.check(
+        "a card of another share set is named (identifier differs)",
+        matches!(
+            err,
+            Err(Error::ForeignShare {
+                share: 2,
+                field: Field::Identifier
+            })
+        ),
+    );
+
+    // A damaged card: one bit flipped in the middle.
+    let mut damaged = Zeroizing::new(card(1).to_vec());
+    if let Some(b) = damaged.get_mut(20) {
+        *b ^= 0x04;
+    }
+    let mut r = Recovery::new();
+    r.add_bytes(card(0))?;
+    let err = r.add_bytes(&damaged);
+    if let Err(e) = &err {
+        println!("  damaged card: {e}");
+    }
+    d.check(
+        "a damaged card is named with the word to check",
+        matches!(
+            err,
+            Err(Error::Checksum {
+                share: 2,
+                word: Some(_)
+            })
+        ),
+    );
+    Ok(())
+}
