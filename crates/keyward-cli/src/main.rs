@@ -15,7 +15,19 @@ mod io;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+/// The contract every subcommand follows, appended to every `--help`.
+const CONTRACT: &str = "\
+Secrets (keys, PINs, passphrases, shares) are read from stdin or from files, never from
+the command line. Results go to stdout, messages to stderr.
+Exit codes: 0 success; 1 bad input or failed verification (one line `keyward: error: ...`);
+2 usage error.";
+
+/// Appends the contract to the help of a command and of all its subcommands.
+fn with_contract(cmd: clap::Command) -> clap::Command {
+    cmd.after_help(CONTRACT).mut_subcommands(with_contract)
+}
 
 /// keyward: key custody ceremonies from a terminal.
 ///
@@ -59,7 +71,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = with_contract(Cli::command()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Key(c) => cmd_key::run(c),
         Command::Kcv(a) => cmd_key::kcv(&a),
