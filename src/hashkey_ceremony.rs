@@ -21,6 +21,32 @@
 //!    reason (nothing is lost);
 //! 3. the result lists the users to re-enrol, exactly.
 //!
+//! ```
+//! use keyward::hashkey_ceremony::{migrate, AcceptReenrolment, Error, SiteHashKey, TemplateId};
+//! use keyward::key::HashKey;
+//! use keyward::pinhash::Params;
+//!
+//! let old = SiteHashKey::builtin_default();
+//! let id = TemplateId::new(b"alice", b"finger-1");
+//! let templates = vec![(id.clone(), old.seal_template(&id, b"minutiae")?)];
+//! // Small Argon2 parameters for the example only.
+//! let hasher = old.pin_hasher().with_params(Params::new(64, 1, 1).unwrap());
+//! let hashes = vec![("alice", hasher.hash_with_salt(b"483920", &[7; 16]).unwrap())];
+//!
+//! let new = SiteHashKey::enable(&HashKey::new("Site-HashKey/for:demo#2026-11-22")?);
+//! println!("site HashKey enabled, key id {}", new.key_id());
+//! let hashes = || hashes.iter().map(|(u, h)| (*u, h.as_str()));
+//!
+//! let refused = migrate(&old, &new, templates.clone(), hashes(), AcceptReenrolment::No, |_| {});
+//! assert!(matches!(refused, Err(Error::ReenrolmentNotAccepted { hashes: 1, .. })));
+//!
+//! let m = migrate(&old, &new, templates, hashes(), AcceptReenrolment::UsersMustReenrol, |_| {})?;
+//! assert_eq!(m.hashes.reenrol, ["alice"]);
+//! let r = &m.templates.resealed[0];
+//! assert_eq!(&new.open_template(&r.id, &r.blob)?[..], b"minutiae");
+//! # Ok::<(), Box<dyn core::error::Error>>(())
+//! ```
+//!
 //! # How templates are sealed
 //!
 //! Templates (personal data such as biometric templates) are keyward-blob

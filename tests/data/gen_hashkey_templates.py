@@ -9,10 +9,14 @@ Regenerate (from the repository root):
     python3 -m venv /tmp/venv-hk && /tmp/venv-hk/bin/pip install cryptography
     /tmp/venv-hk/bin/python tests/data/gen_hashkey_templates.py \
         > tests/data/hashkey_template_vectors.json
+
+`--check FILE` recomputes the vectors and compares with FILE instead (exit
+status 1 on any difference); ci/hashkey_templates_interop.sh runs it.
 """
 
 import json
 import struct
+import sys
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
@@ -103,6 +107,14 @@ def main():
         "computed by tests/data/gen_hashkey_templates.py with pyca/cryptography",
         "vectors": vectors,
     }
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        with open(sys.argv[2]) as f:
+            have = json.load(f)
+        if have != doc:
+            print("keyward facade template vectors: MISMATCH with", sys.argv[2])
+            sys.exit(1)
+        print(f"keyward facade template vectors: {len(vectors)} vectors reproduced by pyca/cryptography")
+        return
     print(json.dumps(doc, indent=2))
 
 
