@@ -195,8 +195,9 @@ impl SiteHashKey {
     /// the template database key (`template-encryption` subkey as the
     /// keyward-blob static key, see the module documentation).
     pub fn enable(hash_key: &HashKey) -> Self {
-        let template_static =
-            StaticKey::from_array(*hash_key.subkey(Purpose::TemplateEncryption).expose_secret());
+        let mut bytes = *hash_key.subkey(Purpose::TemplateEncryption).expose_secret();
+        let template_static = StaticKey::from_array(bytes);
+        keyward_core::zeroize::Zeroize::zeroize(&mut bytes);
         let template_key = KeySetting::derive_vector(TEMPLATE_DERIVE_VECTOR)
             .with_static_key(template_static)
             .database_key();
@@ -254,6 +255,21 @@ impl SiteHashKey {
         Ok(self.template_key.seal(&id.record_id(), template)?)
     }
 
+    /// A keyward-blob error on a template in HashKey terms: a BLOB under
+    /// another template key than this HashKey's was sealed under another
+    /// HashKey ([`Error::OtherHashKey`]); any other error (damaged BLOB,
+    /// wrong user or slot) is [`Error::Template`]. Use it on the failures of
+    /// [`migrate`] with the old HashKey.
+    pub const fn template_error(&self, error: keyward_blob::Error) -> Error {
+        match error {
+            keyward_blob::Error::KeyIdNotHeld { found, .. } => Error::OtherHashKey {
+                found,
+                expected: self.template_key.key_id(),
+            },
+            e => Error::Template(e),
+        }
+    }
+
     /// Opens a template BLOB.
     ///
     /// # Errors
@@ -262,13 +278,7 @@ impl SiteHashKey {
     pub fn open_template(&self, id: &TemplateId, blob: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         self.template_key
             .open(&id.record_id(), blob)
-            .map_err(|e| match e {
-                keyward_blob::Error::KeyIdNotHeld { found, .. } => Error::OtherHashKey {
-                    found,
-                    expected: self.template_key.key_id(),
-                },
-                e => Error::Template(e),
-            })
+            .map_err(|e| self.template_error(e))
     }
 }
 
@@ -709,6 +719,17 @@ mod tests {
             matches!(foreign.error, keyward_blob::Error::KeyIdNotHeld { found, .. } if found == third.template_key_id()),
             "{:?}",
             foreign.error
+        );
+        assert_eq!(
+            f.old.template_error(foreign.error),
+            Error::OtherHashKey {
+                found: third.template_key_id(),
+                expected: f.old.template_key_id()
+            }
+        );
+        assert_eq!(
+            f.old.template_error(bad.error),
+            Error::Template(keyward_blob::Error::Authentication)
         );
         assert!(
             m.templates.to_string().contains("2 failed"),

@@ -157,7 +157,7 @@ pub fn migrate(args: &MigrateArgs) -> CmdResult {
         let what = match &p.last {
             Some(Ok(keyward::blob::Reseal::Resealed { .. })) => "re-sealed".to_string(),
             Some(Ok(keyward::blob::Reseal::AlreadyCurrent)) => "already current".to_string(),
-            Some(Err(e)) => format!("left unchanged: {e}"),
+            Some(Err(e)) => format!("left unchanged: {}", old.template_error(*e)),
             None => String::new(),
         };
         eprintln!("keyward: template {} of {total}: {what}", p.done);
@@ -221,7 +221,7 @@ pub fn migrate(args: &MigrateArgs) -> CmdResult {
             "keyward: template {} / {} left unchanged: {}",
             String::from_utf8_lossy(&f.id.id.user),
             String::from_utf8_lossy(&f.id.id.slot),
-            f.error
+            old.template_error(f.error)
         );
     }
     if m.templates.failed.is_empty() {

@@ -203,7 +203,9 @@ fn migrate_reports_a_damaged_template_and_keeps_it_unchanged() {
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(
-        err.contains("keyward: template 3 of 4: left unchanged: BLOB authentication failed"),
+        err.contains(
+            "keyward: template 3 of 4: left unchanged: template: BLOB authentication failed"
+        ),
         "{err}"
     );
     assert!(
