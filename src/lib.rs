@@ -2,6 +2,17 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::std_instead_of_alloc,
+        clippy::std_instead_of_core,
+        clippy::cast_possible_truncation
+    )
+)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
 
 /// BLOB key derivation and AES-SIV sealing ([`keyward_blob`]).
 pub use keyward_blob as blob;
@@ -13,3 +24,7 @@ pub use keyward_pinhash as pinhash;
 pub use keyward_shamir as shamir;
 /// The Super PIN, account recovery slots and the escrow repository ([`keyward_superpin`]).
 pub use keyward_superpin as superpin;
+
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub mod hashkey_ceremony;

@@ -7,6 +7,7 @@ mod cmd_blob;
 mod cmd_components;
 mod cmd_demo;
 mod cmd_hashkey;
+mod cmd_hashkey_ceremony;
 mod cmd_key;
 mod cmd_pinhash;
 mod cmd_shamir;

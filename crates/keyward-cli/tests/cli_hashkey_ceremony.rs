@@ -1,0 +1,277 @@
+//! `keyward hashkey migrate` end to end, and the HashKey migration part of
+//! `keyward demo`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use base64ct::Encoding;
+use keyward::hashkey_ceremony::{SiteHashKey, TemplateId};
+use keyward_core::HashKey;
+use keyward_pinhash::Params;
+
+const SITE: &str = "Site-HashKey/for:demo#2026-11-22";
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("keyward-cli-hkmig-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Writes the new HashKey, 4 templates under the default HashKey (template
+/// 2 damaged when asked) and 3 PIN hashes (alice and carol under the
+/// default, bob under the site HashKey).
+fn setup(d: &Path, damage: bool) -> (PathBuf, PathBuf, PathBuf) {
+    let old = SiteHashKey::builtin_default();
+    let new = SiteHashKey::enable(&HashKey::new(SITE).unwrap());
+    std::fs::write(d.join("new.key"), format!("{SITE}\n")).unwrap();
+    let mut table = String::from("# user\tslot\tblob\n");
+    for (n, (user, slot)) in [
+        ("alice", "finger-1"),
+        ("alice", ""),
+        ("bob", "face"),
+        ("carol", "finger-2"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let id = TemplateId::new(user.as_bytes(), slot.as_bytes());
+        let mut blob = old
+            .seal_template(&id, format!("template {n}").as_bytes())
+            .unwrap();
+        if damage && n == 2 {
+            *blob.last_mut().unwrap() ^= 1;
+        }
+        table.push_str(&format!(
+            "{user}\t{slot}\t{}\n",
+            base64ct::Base64::encode_string(&blob)
+        ));
+    }
+    let templates = d.join("templates.tsv");
+    std::fs::write(&templates, table).unwrap();
+    let small = Params::new(64, 1, 1).unwrap();
+    let h = |k: &SiteHashKey| {
+        k.pin_hasher()
+            .with_params(small)
+            .hash_with_salt(b"483920", &[9; 16])
+            .unwrap()
+    };
+    let hashes = d.join("hashes.txt");
+    std::fs::write(
+        &hashes,
+        format!("alice {}\nbob {}\n\ncarol {}\n", h(&old), h(&new), h(&old)),
+    )
+    .unwrap();
+    (d.join("new.key"), templates, hashes)
+}
+
+fn migrate_args<'a>(key: &'a Path, t: &'a Path, h: &'a Path, out: &'a Path) -> Vec<&'a str> {
+    vec![
+        "hashkey",
+        "migrate",
+        "--new-hashkey-file",
+        key.to_str().unwrap(),
+        "--templates",
+        t.to_str().unwrap(),
+        "--hashes",
+        h.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]
+}
+
+#[test]
+fn migrate_refuses_while_old_hashes_exist_and_writes_nothing() {
+    let d = dir("refuse");
+    let (key, t, h) = setup(&d, false);
+    let out = d.join("out.tsv");
+    let o = run(&migrate_args(&key, &t, &h, &out));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(
+        err.starts_with("keyward: error: refusing to switch HashKey 7ecc060f to cc29e517: 2 PIN/password hashes were made under the old HashKey 7ecc060f; hashes are irreversible"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+    assert!(!out.exists());
+}
+
+#[test]
+fn migrate_accepted_reseals_every_template_in_order_and_lists_reenrolment() {
+    let d = dir("accept");
+    let (key, t, h) = setup(&d, false);
+    let out = d.join("out.tsv");
+    let mut args = migrate_args(&key, &t, &h, &out);
+    args.push("--accept-reenrolment");
+    let o = run(&args);
+    let stdout = text(&o.stdout);
+    assert!(o.status.success(), "{stdout}{}", text(&o.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "old HashKey 7ecc060f (built-in default), new HashKey cc29e517"
+    );
+    assert!(
+        lines[1].starts_with("templates: 4 records: 4 resealed, 0 already current, 0 failed"),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].starts_with("hashes: 3 PIN/password hashes: 2 under the old HashKey"),
+        "{stdout}"
+    );
+    assert_eq!(&lines[3..], ["re-enrol: alice", "re-enrol: carol"]);
+    assert_eq!(text(&o.stderr).matches("re-sealed").count(), 4);
+
+    let new = SiteHashKey::enable(&HashKey::new(SITE).unwrap());
+    let written = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<Vec<&str>> = written.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), 4);
+    for (n, (row, (user, slot))) in rows
+        .iter()
+        .zip([
+            ("alice", "finger-1"),
+            ("alice", ""),
+            ("bob", "face"),
+            ("carol", "finger-2"),
+        ])
+        .enumerate()
+    {
+        assert_eq!((row[0], row[1]), (user, slot));
+        let blob = base64ct::Base64::decode_vec(row[2]).unwrap();
+        let id = TemplateId::new(user.as_bytes(), slot.as_bytes());
+        assert_eq!(
+            &new.open_template(&id, &blob).unwrap()[..],
+            format!("template {n}").as_bytes()
+        );
+    }
+
+    // Run again on the output: still refused without acceptance (the old
+    // hashes are still there); accepted, every template is already current.
+    let out2 = d.join("out2.tsv");
+    let o = run(&migrate_args(&key, &out, &h, &out2));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("error: refusing to switch HashKey"),
+        "{}",
+        text(&o.stderr)
+    );
+    let mut again = migrate_args(&key, &out, &h, &out2);
+    again.push("--accept-reenrolment");
+    let o = run(&again);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("templates: 4 records: 0 resealed, 4 already current, 0 failed")
+    );
+    assert_eq!(std::fs::read_to_string(&out2).unwrap(), written);
+    // An existing OUT is never overwritten.
+    let o = run(&again);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("exists: refusing to overwrite it"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn migrate_reports_a_damaged_template_and_keeps_it_unchanged() {
+    let d = dir("damaged");
+    let (key, t, h) = setup(&d, true);
+    let out = d.join("out.tsv");
+    let mut args = migrate_args(&key, &t, &h, &out);
+    args.push("--accept-reenrolment");
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(
+            "keyward: template 3 of 4: left unchanged: template: BLOB authentication failed"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("keyward: template bob / face left unchanged"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "keyward: error: 1 of 4 templates could not be re-sealed; they are unchanged in"
+        ),
+        "{err}"
+    );
+    let input: Vec<String> = std::fs::read_to_string(&t)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(String::from)
+        .collect();
+    let written: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(written.len(), 4);
+    assert_eq!(
+        written[2], input[2],
+        "the damaged template is written back unchanged"
+    );
+    for n in [0, 1, 3] {
+        assert_ne!(written[n], input[n]);
+    }
+}
+
+#[test]
+fn migrate_names_a_bad_input_line() {
+    let d = dir("badline");
+    let (key, t, h) = setup(&d, false);
+    std::fs::write(&t, "alice\tfinger-1\n").unwrap();
+    let o = run(&migrate_args(&key, &t, &h, &d.join("out.tsv")));
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("line 1: expected USER<TAB>SLOT<TAB>BLOB"),
+        "{err}"
+    );
+}
+
+#[test]
+fn demo_includes_the_hashkey_migration() {
+    let out = run(&["demo"]);
+    let o = text(&out.stdout);
+    assert!(out.status.success(), "{o}");
+    assert!(
+        o.contains("== HashKey migration (built-in default -> site HashKey) =="),
+        "{o}"
+    );
+    assert!(
+        o.contains("refusing to switch HashKey 7ecc060f to cc29e517: 2 PIN/password hashes"),
+        "{o}"
+    );
+    assert!(
+        o.contains("ok    the switch is refused while 2 PIN hashes exist under the old HashKey")
+    );
+    assert!(o.contains("  must re-enrol: alice, bob\n"), "{o}");
+    assert!(o.contains(
+        "ok    all 3 templates re-sealed; they open under the site HashKey, not the default"
+    ));
+    assert!(!o.contains("FAIL"), "{o}");
+}
