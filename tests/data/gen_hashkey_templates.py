@@ -11,7 +11,7 @@ Regenerate (from the repository root):
         > tests/data/hashkey_template_vectors.json
 
 `--check FILE` recomputes the vectors and compares with FILE instead (exit
-status 1 on any difference); ci/hashkey_templates_interop.sh runs it.
+status 1 on any difference); .ci/interop/hashkey_templates.sh runs it.
 """
 
 import json

@@ -3,7 +3,7 @@
 # docs/formats.md) with pyca/cryptography and compares with the committed JSON.
 # Works from a clean clone, no stdin; exits non-zero on any difference.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 venv="${KEYWARD_FACADE_VENV:-${TMPDIR:-/tmp}/keyward-facade-venv}"
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv" >/dev/null
