@@ -113,6 +113,7 @@ pub fn run() -> CmdResult {
     crate::cmd_blob::demo(&mut d)?;
     crate::cmd_superpin::demo(&mut d)?;
     crate::cmd_pinhash::demo(&mut d)?;
+    crate::cmd_ceremony::demo(&mut d)?;
 
     println!();
     println!("demo: {} checks passed, {} failed", d.passed, d.failed);
