@@ -327,3 +327,44 @@ fn help_and_usage() {
     let o = keyward(&["ceremony", "recover"], "");
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn default_pin_parameters_are_owasp() {
+    let dir = tmp("owasp");
+    let o = keyward(
+        &[
+            "ceremony",
+            "backup",
+            "--threshold",
+            "2",
+            "--shares",
+            "2",
+            "--out",
+            s(&dir),
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = dir.join("card-1.kwcard");
+    assert!(info(&card).contains("argon2id: m=19456 KiB, t=2, p=1"));
+    // Too few lines in the PIN file.
+    let pins = dir.join("pins.txt");
+    std::fs::write(&pins, "123456\n").unwrap();
+    let o = keyward(
+        &[
+            "ceremony",
+            "recover",
+            s(&card),
+            s(&dir.join("card-2.kwcard")),
+            "--pin-file",
+            s(&pins),
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("the PIN file has no line for PIN for card 2"),
+        "{}",
+        stderr(&o)
+    );
+}
