@@ -17,6 +17,16 @@
 //! it; this software card is for tests, demos and appliances that keep card
 //! files in storage they trust.
 //!
+//! **Security.** The share is authenticated and encrypted (AES-256-SIV) with
+//! every header field as associated data, so a label, set id, KCV or Argon2
+//! parameter changed without the PIN makes the card refuse the PIN. The PIN
+//! key, the SIV key, opened shares and the rebuilt key are zeroized on drop
+//! (`SecretBytes`, `Zeroizing`); KCVs, set ids and counters are public. KCV
+//! comparisons use `subtle`. Argon2 parameters read from a card are bounded by
+//! keyward-superpin's limits (at most 1 GiB), so a forged card cannot make an
+//! unlock allocate without bound. The PIN itself is the weak point: 6 digits
+//! are 10^6 guesses, and only a hardware counter stops an offline attacker.
+//!
 //! ```
 //! use keyward::backup::{self, BackupOptions, CardRecovery};
 //! # let mut rng = keyward::key::os_rng();

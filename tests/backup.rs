@@ -434,3 +434,25 @@ mod props {
         }
     }
 }
+
+/// Header fields are the seal's associated data: a label changed with the
+/// checksum fixed up (a forger's edit, not damage) makes the right PIN fail.
+#[test]
+fn header_is_authenticated() {
+    let made = backup::create(&opts(2, 3), &mut rng(14)).unwrap();
+    let mut bytes = made.cards[0].to_bytes();
+    assert_eq!(&bytes[6..12], b"backup");
+    bytes[6] = b'B';
+    let n = bytes.len() - 8;
+    let sum = sha2_prefix(&bytes[..n]);
+    bytes[n..].copy_from_slice(&sum);
+    let mut forged = Card::from_bytes(&bytes).unwrap();
+    assert_eq!(forged.label(), "Backup card 1 of 3");
+    assert_eq!(
+        forged.open(DEFAULT_PIN).unwrap_err(),
+        Error::WrongPin {
+            card: 0,
+            tries_left: 2
+        }
+    );
+}
