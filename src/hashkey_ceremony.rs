@@ -197,7 +197,7 @@ impl SiteHashKey {
     pub fn enable(hash_key: &HashKey) -> Self {
         let mut bytes = *hash_key.subkey(Purpose::TemplateEncryption).expose_secret();
         let template_static = StaticKey::from_array(bytes);
-        keyward_core::zeroize::Zeroize::zeroize(&mut bytes);
+        zeroize::Zeroize::zeroize(&mut bytes);
         let template_key = KeySetting::derive_vector(TEMPLATE_DERIVE_VECTOR)
             .with_static_key(template_static)
             .database_key();

@@ -7,12 +7,19 @@
     allow(
         clippy::std_instead_of_alloc,
         clippy::std_instead_of_core,
-        clippy::cast_possible_truncation
+        clippy::cast_possible_truncation,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing
     )
 )]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
+
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub mod backup;
 
 /// BLOB key derivation and AES-SIV sealing ([`keyward_blob`]).
 pub use keyward_blob as blob;

@@ -110,6 +110,7 @@ pub fn run() -> CmdResult {
     );
 
     crate::cmd_shamir::demo(&mut d)?;
+    crate::cmd_ceremony::demo(&mut d)?;
     crate::cmd_blob::demo(&mut d)?;
     crate::cmd_superpin::demo(&mut d)?;
     crate::cmd_pinhash::demo(&mut d)?;

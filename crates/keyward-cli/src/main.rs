@@ -4,6 +4,7 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod cmd_blob;
+mod cmd_ceremony;
 mod cmd_components;
 mod cmd_demo;
 mod cmd_hashkey;
@@ -67,6 +68,12 @@ enum Command {
     /// SLIP-0039 shares of a master secret: split, combine.
     #[command(subcommand)]
     Shamir(cmd_shamir::ShamirCommand),
+    /// Backup-key ceremony: split a new key onto PIN cards, recover it.
+    #[command(subcommand)]
+    Ceremony(cmd_ceremony::CeremonyCommand),
+    /// Backup-key cards: change the PIN, copy, show (no PIN).
+    #[command(subcommand)]
+    Card(cmd_ceremony::CardCommand),
     /// Run every ceremony on built-in defaults and report.
     Demo,
 }
@@ -86,6 +93,8 @@ fn main() -> ExitCode {
         Command::Blob(c) => cmd_blob::run(*c),
         Command::Pin(c) => cmd_pinhash::run(c),
         Command::Shamir(c) => cmd_shamir::run(c),
+        Command::Ceremony(c) => cmd_ceremony::run_ceremony(c),
+        Command::Card(c) => cmd_ceremony::run_card(c),
         Command::Demo => cmd_demo::run(),
     };
     match result {
