@@ -11,30 +11,8 @@
 //! The `keyward` CLI contract (issue 3): stdin in, stdout results, stderr
 //! messages, exit codes 0 / 1 / 2.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn keyward(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A usage error exits before reading stdin: the write then fails with
-    // a broken pipe, depending on timing. That is not a test failure.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
+mod common;
+use common::{keyward, stderr, stdout};
 
 const K128: &str = "2b7e151628aed2a6abf7158809cf4f3c";
 const K256: &str = "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";

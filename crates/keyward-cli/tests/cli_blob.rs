@@ -1,25 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 //! `keyward blob …` end to end: stdin piped, stdout/stderr/exit code checked.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn keyward(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A process that exits before reading stdin (usage errors) closes the pipe.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{keyward, stderr};
 
 const SDK_HEX: &str = "00112233445566778899aabbccddeeffffeeddccbbaa99887766554433221100";
 const SDK_PARAMS: &str = "StorageDeriveKey1 = 0x00112233\nStorageDeriveKey2 = 0x44556677\nStorageDeriveKey3 = 0x8899AABB\n\

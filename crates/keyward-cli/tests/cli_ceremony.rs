@@ -1,30 +1,11 @@
 //! `keyward ceremony backup|recover` and `keyward card ...` end to end.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test helpers
 
-use std::io::Write;
+mod common;
+use common::{keyward, stderr, stdout};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn keyward(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The command may exit before reading stdin (usage errors).
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
+use std::process::Output;
 
 /// A fresh directory per test.
 fn tmp(name: &str) -> PathBuf {

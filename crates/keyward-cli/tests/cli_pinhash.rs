@@ -8,9 +8,10 @@
     clippy::indexing_slicing
 )]
 
-use std::io::Write;
+mod common;
+use common::{keyward, text};
+
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
 
 const SITE: &str = "Site-HashKey/for:demo#2026-11-22";
 const NEXT: &str = "Next-HashKey/rotated:2027-01-01!";
@@ -21,24 +22,6 @@ fn key_file(name: &str, key: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, format!("{key}\n")).unwrap();
     path
-}
-
-fn keyward(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The command may exit before reading stdin (usage errors): ignore a
-    // broken pipe.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8(b.to_vec()).unwrap()
 }
 
 fn hash(key: &std::path::Path, pin: &str) -> String {

@@ -7,29 +7,8 @@
     clippy::indexing_slicing
 )]
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn keyward(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8(b.to_vec()).unwrap()
-}
+mod common;
+use common::{keyward, text};
 
 fn generate() -> String {
     let out = keyward(&["superpin", "generate"], "");
