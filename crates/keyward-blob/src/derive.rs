@@ -212,7 +212,7 @@ impl KeySetting {
 #[derive(Clone)]
 pub struct DatabaseKey {
     key: SecretBytes<32>,
-    prk: Option<Hkdf<Sha256>>,
+    prk: Hkdf<Sha256>,
     static_iv: StaticIv,
     id: KeyId,
 }
@@ -244,11 +244,12 @@ impl DatabaseKey {
     pub fn from_array(key: [u8; 32], static_iv: StaticIv) -> Self {
         let key = SecretBytes::from_array(key);
         let mut id = [0u8; 4];
-        // A 32-byte PRK is always accepted (PRK ≥ HashLen).
-        let prk = Hkdf::<Sha256>::from_prk(key.expose_secret()).ok();
-        if let Some(hk) = &prk {
-            let _ = hk.expand_multi_info(&[LABEL_KEY_ID, static_iv.as_bytes()], &mut id);
-        }
+        // `from_prk` accepts every PRK of at least HashLen (32) bytes, so the
+        // fallback is unreachable; it exists only to keep this function total
+        // without an `Option` whose `None` would silently give all-zero keys.
+        let prk = Hkdf::<Sha256>::from_prk(key.expose_secret())
+            .unwrap_or_else(|_| Hkdf::<Sha256>::new(None, key.expose_secret()));
+        let _ = prk.expand_multi_info(&[LABEL_KEY_ID, static_iv.as_bytes()], &mut id);
         Self {
             key,
             prk,
@@ -293,21 +294,19 @@ impl DatabaseKey {
             found: application.len(),
         })?;
         let mut out = [0u8; 64];
-        if let Some(hk) = &self.prk {
-            // L = 64 ≤ 255 · 32: cannot fail.
-            let _ = hk.expand_multi_info(
-                &[
-                    LABEL_RECORD_KEY,
-                    &[kind.byte()],
-                    &serial_len.to_be_bytes(),
-                    serial,
-                    &app_len.to_be_bytes(),
-                    application,
-                    self.static_iv.as_bytes(),
-                ],
-                &mut out,
-            );
-        }
+        // L = 64 ≤ 255 · 32: cannot fail.
+        let _ = self.prk.expand_multi_info(
+            &[
+                LABEL_RECORD_KEY,
+                &[kind.byte()],
+                &serial_len.to_be_bytes(),
+                serial,
+                &app_len.to_be_bytes(),
+                application,
+                self.static_iv.as_bytes(),
+            ],
+            &mut out,
+        );
         let key = RecordKey(SecretBytes::from_array(out));
         zeroize::Zeroize::zeroize(&mut out);
         Ok(key)
