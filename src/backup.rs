@@ -199,10 +199,10 @@ pub enum Error {
     },
     /// The rebuilt key's KCV differs from the one on the cards.
     KcvMismatch {
-        /// KCV printed on the cards (3 shown bytes).
-        expected: [u8; 3],
+        /// KCV recorded on the cards.
+        expected: Kcv,
         /// KCV of the rebuilt key.
-        found: [u8; 3],
+        found: Kcv,
     },
     /// Read-back right after writing failed for this subset of cards
     /// (bit i set: card i + 1).
@@ -228,19 +228,6 @@ pub enum Error {
     },
     /// Sealing failed (an internal error).
     Seal,
-}
-
-fn kcv3(b: &[u8; 3]) -> impl fmt::Display + '_ {
-    struct H<'a>(&'a [u8; 3]);
-    impl fmt::Display for H<'_> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            for x in self.0 {
-                write!(f, "{x:02X}")?;
-            }
-            Ok(())
-        }
-    }
-    H(b)
 }
 
 impl fmt::Display for Error {
@@ -296,9 +283,7 @@ impl fmt::Display for Error {
             ),
             Self::KcvMismatch { expected, found } => write!(
                 f,
-                "the rebuilt key has KCV {}, the cards say {}: the cards do not rebuild this key",
-                kcv3(&found),
-                kcv3(&expected)
+                "the rebuilt key has KCV {found}, the cards say {expected}: the cards do not rebuild this key"
             ),
             Self::ReadBack { cards } => {
                 f.write_str("read-back failed for cards")?;
@@ -340,7 +325,7 @@ pub struct Card {
     threshold: u8,
     shares: u8,
     number: u8,
-    kcv: [u8; Kcv::KEPT],
+    kcv: Kcv,
     argon2: Argon2Params,
     salt: [u8; SALT_LEN],
     wrong_pins: u8,
@@ -407,7 +392,7 @@ impl Card {
             threshold: share.member_threshold(),
             shares,
             number: share.member_index().saturating_add(1),
-            kcv: *kcv.bytes(),
+            kcv: Kcv::from_bytes(KcvMethod::Cmac, *kcv.bytes()),
             argon2,
             salt,
             wrong_pins: 0,
@@ -430,7 +415,7 @@ impl Card {
         h.push(self.threshold);
         h.push(self.shares);
         h.push(self.number);
-        h.extend_from_slice(&self.kcv);
+        h.extend_from_slice(self.kcv.bytes());
         h.extend_from_slice(&self.argon2.m_cost_kib.to_be_bytes());
         h.extend_from_slice(&self.argon2.t_cost.to_be_bytes());
         h.extend_from_slice(&self.argon2.p_cost.to_be_bytes());
@@ -560,16 +545,15 @@ impl Card {
     }
     /// All five stored KCV bytes of the backup key (AES-CMAC KCV).
     pub const fn kcv_bytes(&self) -> &[u8; Kcv::KEPT] {
-        &self.kcv
+        self.kcv.bytes()
     }
     /// The three KCV bytes an operator compares.
-    pub fn kcv_shown(&self) -> [u8; 3] {
-        let [a, b, c, _, _] = self.kcv;
-        [a, b, c]
+    pub const fn kcv_shown(&self) -> [u8; 3] {
+        self.kcv.shown()
     }
     /// The KCV as six upper-case hex digits.
     pub fn kcv_hex(&self) -> String {
-        alloc::format!("{}", kcv3(&self.kcv_shown()))
+        alloc::string::ToString::to_string(&self.kcv)
     }
     /// The Argon2id parameters of the PIN.
     pub const fn argon2(&self) -> Argon2Params {
@@ -635,7 +619,7 @@ impl Card {
         let threshold = r.u8().ok_or(dmg(Damage::Length))?;
         let shares = r.u8().ok_or(dmg(Damage::Length))?;
         let number = r.u8().ok_or(dmg(Damage::Length))?;
-        let kcv = r.array().ok_or(dmg(Damage::Length))?;
+        let kcv = Kcv::from_bytes(KcvMethod::Cmac, r.array().ok_or(dmg(Damage::Length))?);
         let m = u32::from_be_bytes(r.array().ok_or(dmg(Damage::Length))?);
         let t = u32::from_be_bytes(r.array().ok_or(dmg(Damage::Length))?);
         let p = u32::from_be_bytes(r.array().ok_or(dmg(Damage::Length))?);
@@ -846,7 +830,7 @@ pub fn verify_read_back(cards: &[Card], pin: &[u8]) -> Result<usize> {
         let secret = rec.finish(b"").map_err(|_| fail)?;
         let key = Aes256Key::from_slice(secret.expose_secret()).map_err(|_| fail)?;
         let kcv = key.kcv_with(KcvMethod::Cmac);
-        if !bool::from(kcv.bytes().ct_eq(&first.kcv)) {
+        if !bool::from(kcv.bytes().ct_eq(first.kcv.bytes())) {
             return Err(fail);
         }
         checked += 1;
@@ -888,7 +872,7 @@ impl fmt::Display for Progress {
 #[derive(Debug, Default)]
 pub struct CardRecovery {
     shamir: slip39::Recovery,
-    first: Option<(u16, [u8; Kcv::KEPT], u8)>,
+    first: Option<(u16, Kcv, u8)>,
     offered: usize,
     /// Offered number of each card accepted so far.
     accepted: Vec<usize>,
@@ -928,7 +912,7 @@ impl CardRecovery {
         self.offered += 1;
         let no = self.offered;
         if let Some((set, kcv, _)) = self.first {
-            if set != card.set_id || !bool::from(kcv.ct_eq(&card.kcv)) {
+            if set != card.set_id || !bool::from(kcv.bytes().ct_eq(card.kcv.bytes())) {
                 return Err(Error::ForeignCard {
                     card: no,
                     expected_set: set,
@@ -997,11 +981,10 @@ impl CardRecovery {
             })
         })?;
         let found = key.kcv_with(KcvMethod::Cmac);
-        if !bool::from(found.bytes().ct_eq(&kcv)) {
-            let [a, b, c, _, _] = kcv;
+        if !bool::from(found.bytes().ct_eq(kcv.bytes())) {
             return Err(Error::KcvMismatch {
-                expected: [a, b, c],
-                found: found.shown(),
+                expected: kcv,
+                found,
             });
         }
         Ok(key)

@@ -88,12 +88,15 @@ impl Kcv {
         Ok(Self { method, bytes })
     }
 
+    /// A KCV kept in a record (its five kept bytes and the method that made
+    /// them), e.g. read back from a card file.
+    pub const fn from_bytes(method: KcvMethod, bytes: [u8; Self::KEPT]) -> Self {
+        Self { method, bytes }
+    }
+
     /// An all-zero KCV (a total fallback for paths that cannot fail).
     pub(crate) const fn zero(method: KcvMethod) -> Self {
-        Self {
-            method,
-            bytes: [0; Self::KEPT],
-        }
+        Self::from_bytes(method, [0; Self::KEPT])
     }
 
     /// The method that produced this KCV.
