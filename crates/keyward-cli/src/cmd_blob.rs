@@ -9,7 +9,6 @@ use keyward_blob::{
     BlobKind, DeriveVector, Error as BlobError, KeySetting, Keyring, RecordId, Reseal, StaticIv,
     StaticKey, StorageDeriveKey,
 };
-use keyward_core::HashKey;
 use keyward_core::zeroize::Zeroizing;
 
 use crate::io::{self, CmdResult, Failure};
@@ -286,8 +285,7 @@ impl Setting<'_> {
             setting = setting.with_static_key(StaticKey::from_hex(&text).map_err(ctx)?);
         }
         if let Some(path) = self.hashkey_file {
-            let text = io::read_secret_file(path, "the HashKey")?;
-            let key = HashKey::new(text.lines().next().unwrap_or(""))?;
+            let key = io::read_hash_key_file(path)?;
             setting = setting.with_static_key(StaticKey::from_hash_key(&key));
         }
         if let Some(iv) = self.static_iv {

@@ -61,12 +61,6 @@ impl RecordIdentity for Row {
     }
 }
 
-fn read_hash_key(path: &Path) -> Result<HashKey, Failure> {
-    let text = io::read_secret_file(path, "the HashKey")?;
-    let line = text.lines().next().unwrap_or("");
-    HashKey::new(line).map_err(|e| Failure(format!("{}: {e}", path.display())))
-}
-
 fn read_text(path: &Path, what: &str) -> Result<String, Failure> {
     std::fs::read_to_string(path)
         .map_err(|e| Failure(format!("reading {what} from {}: {e}", path.display())))
@@ -134,11 +128,11 @@ fn row_line(id: &TemplateId, blob: &[u8]) -> String {
 /// `keyward hashkey migrate`.
 pub fn migrate(args: &MigrateArgs) -> CmdResult {
     let old = match &args.old_hashkey_file {
-        Some(path) => read_hash_key(path)?,
+        Some(path) => io::read_hash_key_file(path)?,
         None => HashKey::builtin_default(),
     };
     let old = SiteHashKey::enable(&old);
-    let new = SiteHashKey::enable(&read_hash_key(&args.new_hashkey_file)?);
+    let new = SiteHashKey::enable(&io::read_hash_key_file(&args.new_hashkey_file)?);
     let templates = parse_templates(&args.templates)?;
     let hashes = parse_hashes(&args.hashes)?;
     if args.out.exists() {

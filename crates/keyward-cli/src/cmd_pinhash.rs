@@ -1,7 +1,7 @@
 //! `keyward pin hash|verify`: PIN and password hashes peppered by the site
 //! HashKey (keyward-pinhash), and the PIN steps of `keyward demo`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use keyward_core::HashKey;
@@ -54,14 +54,6 @@ fn fail(e: Error) -> Failure {
     Failure(e.to_string())
 }
 
-/// Reads a HashKey from the first line of a file (only the line terminator
-/// is removed: spaces are characters of the key and are reported).
-fn read_hash_key(path: &Path) -> Result<HashKey, Failure> {
-    let text = io::read_secret_file(path, "the HashKey")?;
-    let line = text.lines().next().unwrap_or("");
-    HashKey::new(line).map_err(|e| Failure(format!("{}: {e}", path.display())))
-}
-
 /// The first line of `text` without its terminator.
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
@@ -75,7 +67,7 @@ pub fn run(cmd: PinCommand) -> CmdResult {
 }
 
 fn hash(a: &HashArgs) -> CmdResult {
-    let key = read_hash_key(&a.key.hash_key_file)?;
+    let key = io::read_hash_key_file(&a.key.hash_key_file)?;
     if key.is_builtin_default() {
         eprintln!("keyward: warning: this is the public built-in default HashKey");
     }
@@ -120,10 +112,12 @@ pub(crate) fn describe(v: &Verified) -> &'static str {
 }
 
 fn verify(a: &VerifyArgs) -> CmdResult {
-    let mut set = PepperSet::new(Pepper::from_hash_key(&read_hash_key(&a.key.hash_key_file)?));
+    let mut set = PepperSet::new(Pepper::from_hash_key(&io::read_hash_key_file(
+        &a.key.hash_key_file,
+    )?));
     for path in &a.retired_hash_key_file {
         set = set
-            .with_retired(Pepper::from_hash_key(&read_hash_key(path)?))
+            .with_retired(Pepper::from_hash_key(&io::read_hash_key_file(path)?))
             .map_err(fail)?;
     }
     let hasher = PinHasher::new(set);

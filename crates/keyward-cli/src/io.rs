@@ -45,7 +45,6 @@ pub fn read_stdin_secret(what: &str) -> Result<Zeroizing<String>, Failure> {
 }
 
 /// Reads a secret file into a zeroizing string.
-#[allow(dead_code)]
 pub fn read_secret_file(path: &std::path::Path, what: &str) -> Result<Zeroizing<String>, Failure> {
     let bytes = Zeroizing::new(
         std::fs::read(path)
@@ -54,6 +53,15 @@ pub fn read_secret_file(path: &std::path::Path, what: &str) -> Result<Zeroizing<
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| Failure(format!("{what} in {} is not UTF-8 text", path.display())))?;
     Ok(Zeroizing::new(text.to_owned()))
+}
+
+/// Reads a HashKey from the first line of a file (only the line terminator is
+/// removed: spaces are characters of the key and are reported). Errors name
+/// the file, never the key.
+pub fn read_hash_key_file(path: &std::path::Path) -> Result<keyward_core::HashKey, Failure> {
+    let text = read_secret_file(path, "the HashKey")?;
+    let line = text.lines().next().unwrap_or("");
+    keyward_core::HashKey::new(line).map_err(|e| Failure(format!("{}: {e}", path.display())))
 }
 
 /// Writes one line to stdout; a closed pipe is not an error worth a panic.
