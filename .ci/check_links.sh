@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Link check: every relative link in every tracked *.md resolves to a tracked file or
 # folder inside the repository (with `#anchor`s checked against the target's headings by
-# GitHub's rules), and no tracked file points outside the repository (`../shared`, or any
-# relative path that climbs above the root).
+# GitHub's rules), and no tracked file points outside the repository (a `shared` folder
+# beside it, or any relative path whose `..` segments climb above the root).
 #
 #   bash .ci/check_links.sh              # check the repository this script lives in
 #   bash .ci/check_links.sh --root DIR   # check another git work tree
@@ -49,7 +49,7 @@ HTML_ID = re.compile(r"""<(?:a|span|div)\b[^>]*\b(?:id|name)\s*=\s*["']([^"']+)[
 ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-# A relative path that starts by climbing: `../x`, `../../y`, `"../.."`.
+# A relative path that starts with a `..` segment (a Cargo `path`, an include, a link).
 CLIMB = re.compile(r"(?<![\w./~-])\.\./[^\s\"'`<>()\[\]{},;|*]*")
 LINE_ANCHOR = re.compile(r"^L\d+(?:C\d+)?(?:-L\d+(?:C\d+)?)?$")
 
@@ -198,7 +198,7 @@ reported = set()
 
 
 def scan_climbs(rel, lines):
-    """Any tracked file: `../shared`, or a relative path climbing above the root."""
+    """Any tracked file: a relative path whose `..` segments climb above the root."""
     global checked
     base = os.path.dirname(rel)
     for lineno, line in enumerate(lines, 1):
@@ -207,7 +207,7 @@ def scan_climbs(rel, lines):
             checked += 1
             bad = None
             if re.search(r"(^|/)shared(/|$)", ref) and not inside(os.path.join(base, ref)):
-                bad = "points outside the repository (../shared)"
+                bad = "points outside the repository (the shared folder beside it)"
             elif not inside(os.path.join(base, ref)):
                 bad = "points outside the repository"
             if bad and (rel, lineno, ref) not in reported:
@@ -234,7 +234,7 @@ sys.exit(1 if broken else 0)
 PYEOF
 
 self_test() {
-    local tmp out rc=0 expect
+    local tmp out rc=0 expect UP=..
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' RETURN
     git -C "$tmp" init -q
@@ -256,7 +256,7 @@ See [the design](docs/design.md), [its map](docs/design.md#crate-map),
 [missing file](docs/nope.md)
 [missing anchor](docs/design.md#no-such-heading)
 [case matters](docs/design.md#Crate-Map)
-[escape](../shared/DESIGN.md)
+[escape](@UP@/shared/DESIGN.md)
 [ref]: docs/gone.md
 EOF
     cat >"$tmp/docs/design.md" <<'EOF'
@@ -266,21 +266,23 @@ EOF
 ## Notes
 ### `Share::from_bytes` / `to_bytes`
 ## Décisions
-Back to [the readme](../README.md#fixture) and [up too far](../../x.md).
+Back to [the readme](@UP@/README.md#fixture) and [up too far](@UP@/@UP@/x.md).
 EOF
     echo pic >"$tmp/docs/pic.txt"
-    printf '//! doc\n\nconst X: &str = include_str!("../README.md");\nconst Y: &str = "../../../../outside";\n' \
+    printf '//! doc\n\nconst X: &str = include_str!("@UP@/README.md");\nconst Y: &str = "@UP@/@UP@/@UP@/@UP@/outside";\n' \
         >"$tmp/crates/a/src/lib.rs"
-    printf '[package]\nname = "a"\n[dependencies]\nroot = { path = "../.." }\n' >"$tmp/crates/a/Cargo.toml"
+    printf '[package]\nname = "a"\n[dependencies]\nroot = { path = "@UP@/@UP@" }\n' >"$tmp/crates/a/Cargo.toml"
+    # Climbing paths are written as @UP@ so that this script itself climbs nowhere.
+    sed -i "s#@UP@#${UP}#g" "$tmp/README.md" "$tmp/docs/design.md" "$tmp/crates/a/src/lib.rs" "$tmp/crates/a/Cargo.toml"
     git -C "$tmp" add -A
     out=$("$PY" -c "$CHECKER" "$tmp") || rc=$?
     expect="README.md:14: docs/nope.md (no such tracked file)
 README.md:15: docs/design.md#no-such-heading (no heading #no-such-heading in docs/design.md)
 README.md:16: docs/design.md#Crate-Map (no heading #Crate-Map in docs/design.md)
-README.md:17: ../shared/DESIGN.md (points outside the repository)
+README.md:17: ${UP}/shared/DESIGN.md (points outside the repository)
 README.md:18: docs/gone.md (no such tracked file)
-crates/a/src/lib.rs:4: ../../../../outside (points outside the repository)
-docs/design.md:7: ../../x.md (points outside the repository)
+crates/a/src/lib.rs:4: ${UP}/${UP}/${UP}/${UP}/outside (points outside the repository)
+docs/design.md:7: ${UP}/${UP}/x.md (points outside the repository)
 links: 22 checked, 7 broken"
     if [ "$rc" -ne 1 ] || [ "$out" != "$expect" ]; then
         echo "check_links self-test FAILED (exit $rc); expected:" >&2
