@@ -256,7 +256,7 @@ See [the design](docs/design.md), [its map](docs/design.md#crate-map),
 [missing file](docs/nope.md)
 [missing anchor](docs/design.md#no-such-heading)
 [case matters](docs/design.md#Crate-Map)
-[escape](@UP@/shared/DESIGN.md)
+[escape](@UP@/shared/notes.md)
 [ref]: docs/gone.md
 EOF
     cat >"$tmp/docs/design.md" <<'EOF'
@@ -279,7 +279,7 @@ EOF
     expect="README.md:14: docs/nope.md (no such tracked file)
 README.md:15: docs/design.md#no-such-heading (no heading #no-such-heading in docs/design.md)
 README.md:16: docs/design.md#Crate-Map (no heading #Crate-Map in docs/design.md)
-README.md:17: ${UP}/shared/DESIGN.md (points outside the repository)
+README.md:17: ${UP}/shared/notes.md (points outside the repository)
 README.md:18: docs/gone.md (no such tracked file)
 crates/a/src/lib.rs:4: ${UP}/${UP}/${UP}/${UP}/outside (points outside the repository)
 docs/design.md:7: ${UP}/${UP}/x.md (points outside the repository)

@@ -6,7 +6,8 @@
     clippy::std_instead_of_core,
     missing_docs
 )]
-//! Versioned field encryption and key rotation (DESIGN.md situation 4).
+//! Versioned field encryption and key rotation
+//! (`docs/design.md#versioned-field-encryption`).
 //!
 //! Six authenticator BLOBs are sealed under the deployment's old database key
 //! (derive vector 0x2A on the built-in static key). The site rotates to a new

@@ -6,13 +6,14 @@
     clippy::std_instead_of_core,
     missing_docs
 )]
-//! Per-record BLOB protection under a StorageDeriveKey (DESIGN.md situation 3).
+//! Per-record BLOB protection under a StorageDeriveKey
+//! (`docs/design.md#per-record-blob-protection`).
 //!
 //! A deployment makes the database key its own with a secret 32-byte storage
 //! derive key, entered as the eight parameters StorageDeriveKey1..8
 //! (big-endian words: key bytes `00 11 22 33 44 55 66 77 …` give
 //! StorageDeriveKey1 = 0x00112233, StorageDeriveKey2 = 0x44556677, …, the
-//! DESIGN.md example). The example shows the parameter form, seals and opens
+//! example of `docs/formats.md#inputs`). The example shows the parameter form, seals and opens
 //! an authenticator BLOB, and then an operator who mistypes one parameter:
 //! the BLOB names the key id it was sealed under instead of decrypting into
 //! garbage, and a missing parameter is named by number.
@@ -21,7 +22,8 @@
 
 use keyward::blob::{Error, KeySetting, RecordId, StorageDeriveKey, encryption_version};
 
-/// The DESIGN.md example key (a demonstration value: never use a published key).
+/// The example key of `docs/formats.md#inputs` (a demonstration value: never
+/// use a published key).
 const SDK_HEX: &str = "00112233 44556677 8899AABB CCDDEEFF FFEEDDCC BBAA9988 77665544 33221100";
 
 fn main() -> Result<(), Error> {

@@ -6,7 +6,8 @@
     clippy::std_instead_of_core,
     missing_docs
 )]
-//! Key import by components, checked by KCV (DESIGN.md situation 2).
+//! Key import by components, checked by KCV
+//! (`docs/design.md#key-import-by-components`).
 //!
 //! A wrapping key is generated, split into three components for three
 //! custodians (each printed with its KCV, as key-management utilities print

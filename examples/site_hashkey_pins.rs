@@ -6,8 +6,8 @@
     clippy::std_instead_of_core,
     missing_docs
 )]
-//! Site HashKey, irreversible PINs and the HashKey migration (DESIGN.md
-//! situation 5).
+//! Site HashKey, irreversible PINs and the HashKey migration
+//! (`docs/design.md#site-hashkey-and-irreversible-pins`).
 //!
 //! An installation starts on the public built-in default HashKey: PINs are
 //! hashed and biometric templates sealed under it. The administrator then

@@ -6,7 +6,7 @@
     clippy::std_instead_of_core,
     missing_docs
 )]
-//! The Super PIN and one-time Recovery Codes (DESIGN.md situation 6).
+//! The Super PIN and one-time Recovery Codes (`docs/design.md#super-pin`).
 //!
 //! Alice activates a Super PIN (proving it with her password) and writes it
 //! down. Months later she types it back with a typo: the failing group is
