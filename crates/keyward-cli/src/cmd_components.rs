@@ -4,7 +4,7 @@ use clap::{Args, Subcommand};
 use keyward_core::components::{self, ComponentInput};
 use keyward_core::{AesKey, Error, ExpectedKcv, KcvMethod};
 
-use crate::cmd_key::Method;
+use crate::cmd_kcv::Method;
 use crate::io::{self, CmdResult, Failure};
 
 #[derive(Debug, Subcommand)]
@@ -46,7 +46,7 @@ pub fn run(cmd: ComponentsCommand) -> CmdResult {
 
 fn split(args: &SplitArgs) -> CmdResult {
     let method: KcvMethod = args.method.into();
-    let input = io::read_stdin_secret("the AES key as hex")?;
+    let input = io::read_stdin_secret_line("the AES key as hex")?;
     let key = AesKey::from_hex(io::single_line(&input, "the AES key as hex")?)?;
     let parts = components::split(&key, usize::from(args.count), &mut keyward_core::os_rng())?;
     for part in parts.iter() {
@@ -71,7 +71,7 @@ fn parse_line(text: &str, line: usize) -> Result<Option<Line>, Failure> {
     if trimmed.is_empty() {
         return Ok(None);
     }
-    let at = |e: Error| Failure(format!("line {line}: {e}"));
+    let at = |e: Error| Failure::Input(format!("line {line}: {e}"));
     if let Some(rest) = trimmed
         .strip_prefix("KCV ")
         .or_else(|| trimmed.strip_prefix("kcv "))
@@ -119,12 +119,12 @@ fn combine(args: &CombineArgs) -> CmdResult {
         let line_of = |c: usize| lines.get(c.wrapping_sub(1)).copied().unwrap_or(0);
         match e {
             Error::ComponentKcv { component, .. } | Error::ComponentLength { component, .. } => {
-                Failure(format!("line {}: {e}", line_of(component)))
+                Failure::Input(format!("line {}: {e}", line_of(component)))
             }
-            other => Failure(other.to_string()),
+            other => Failure::Input(other.to_string()),
         }
     })?;
     io::out(&key.expose_hex())?;
-    eprintln!("KCV {}", key.kcv_with(method));
+    io::note(&format!("KCV {}", key.kcv_with(method)))?;
     Ok(())
 }

@@ -3,18 +3,22 @@
 // A std binary: `std::` paths are the natural ones here.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
+// main -> commands (cmd_*.rs, demo/) -> library: no command module imports
+// another command's or the demo's items, except the demo, which tells its
+// stories with the library and the commands' file helpers.
 mod cmd_blob;
 mod cmd_ceremony;
 mod cmd_components;
-mod cmd_demo;
 mod cmd_hashkey;
-mod cmd_hashkey_ceremony;
+mod cmd_kcv;
 mod cmd_key;
 mod cmd_pinhash;
 mod cmd_shamir;
 mod cmd_superpin;
+mod demo;
 mod io;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -49,7 +53,7 @@ enum Command {
     #[command(subcommand)]
     Key(cmd_key::KeyCommand),
     /// Print the KCV of the AES key read from stdin (hex).
-    Kcv(cmd_key::KcvArgs),
+    Kcv(cmd_kcv::KcvArgs),
     /// XOR key components: split a key, combine components.
     #[command(subcommand)]
     Components(cmd_components::ComponentsCommand),
@@ -86,7 +90,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Key(c) => cmd_key::run(c),
-        Command::Kcv(a) => cmd_key::kcv(&a),
+        Command::Kcv(a) => cmd_kcv::run(&a),
         Command::Components(c) => cmd_components::run(c),
         Command::Hashkey(c) => cmd_hashkey::run(c),
         Command::Superpin(c) => cmd_superpin::run(c),
@@ -95,13 +99,16 @@ fn main() -> ExitCode {
         Command::Shamir(c) => cmd_shamir::run(c),
         Command::Ceremony(c) => cmd_ceremony::run_ceremony(c),
         Command::Card(c) => cmd_ceremony::run_card(c),
-        Command::Demo => cmd_demo::run(),
+        Command::Demo => demo::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("keyward: error: {failure}");
-            ExitCode::from(1)
+            if failure.is_reported() {
+                // stderr may be closed too: then the exit code alone reports.
+                let _ = writeln!(std::io::stderr().lock(), "keyward: error: {failure}");
+            }
+            ExitCode::from(failure.exit_code())
         }
     }
 }
