@@ -275,7 +275,7 @@ impl Setting<'_> {
                 KeySetting::storage_derive_key(text.parse::<StorageDeriveKey>().map_err(ctx)?)
             }
             _ => {
-                return Err(Failure::Input(format!(
+                return Err(Failure::Usage(format!(
                     "{which}expected --derive-vector or --storage-derive-key-file"
                 )));
             }

@@ -11,12 +11,17 @@ use crate::io::{self, CmdResult, Failure};
 pub enum ComponentsCommand {
     /// Split the key read from stdin (hex) into N components.
     ///
-    /// Prints N lines `HEX KCV`, one per custodian, then `KCV <combined>`.
+    /// Prints N lines `HEX KCV`, one per custodian, then the combined key's
+    /// KCV line, which records the KCV method: `KCV XXXXXX` for AES-CMAC,
+    /// `KCV-ECB XXXXXX` for the legacy ECB method.
     Split(SplitArgs),
     /// Combine components read from stdin, one per line as `HEX [KCV]`.
     ///
-    /// A line `KCV XXXXXX` gives the expected KCV of the combined key. Prints
-    /// the combined key as hex; its KCV goes to stderr.
+    /// A line `KCV XXXXXX` (AES-CMAC; also `KCV-CMAC XXXXXX`) or
+    /// `KCV-ECB XXXXXX` gives the expected KCV of the combined key and the
+    /// method of every KCV in the input. Without such a line the method is
+    /// --method (default cmac). Prints the combined key as hex; its KCV goes
+    /// to stderr, in the form's line syntax.
     Combine(CombineArgs),
 }
 
@@ -32,9 +37,65 @@ pub struct SplitArgs {
 
 #[derive(Debug, Args)]
 pub struct CombineArgs {
-    /// KCV method.
-    #[arg(long, value_enum, default_value_t = Method::Cmac)]
-    method: Method,
+    /// KCV method when the input has no `KCV`/`KCV-ECB` line (default
+    /// cmac); with such a line it must agree with it.
+    #[arg(long, value_enum)]
+    method: Option<Method>,
+}
+
+/// The label of the combined-KCV line (`docs/formats.md`, "XOR key
+/// components"): it records the KCV method of every KCV in the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    /// `KCV`: AES-CMAC, unless `--method ecb` says the form is a legacy ECB
+    /// form printed before the method was recorded.
+    Plain,
+    /// `KCV-CMAC`: AES-CMAC, explicitly.
+    Cmac,
+    /// `KCV-ECB`: the legacy AES-ECB method.
+    Ecb,
+}
+
+impl Label {
+    /// The label `split` writes for a method.
+    fn written_for(method: Method) -> Self {
+        match method {
+            Method::Cmac => Self::Plain,
+            Method::Ecb => Self::Ecb,
+        }
+    }
+
+    /// The label a word of the input is, if it is one (case-insensitive).
+    fn parse(word: &str) -> Option<Self> {
+        [Self::Plain, Self::Cmac, Self::Ecb]
+            .into_iter()
+            .find(|l| word.eq_ignore_ascii_case(l.as_str()))
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Plain => "KCV",
+            Self::Cmac => "KCV-CMAC",
+            Self::Ecb => "KCV-ECB",
+        }
+    }
+
+    /// The method this label records explicitly (`KCV` records none).
+    fn method(self) -> Option<Method> {
+        match self {
+            Self::Plain => None,
+            Self::Cmac => Some(Method::Cmac),
+            Self::Ecb => Some(Method::Ecb),
+        }
+    }
+}
+
+/// The method's name as given to --method.
+fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::Cmac => "cmac",
+        Method::Ecb => "ecb",
+    }
 }
 
 pub fn run(cmd: ComponentsCommand) -> CmdResult {
@@ -46,6 +107,7 @@ pub fn run(cmd: ComponentsCommand) -> CmdResult {
 
 fn split(args: &SplitArgs) -> CmdResult {
     let method: KcvMethod = args.method.into();
+    let label = Label::written_for(args.method).as_str();
     let input = io::read_stdin_secret_line("the AES key as hex")?;
     let key = AesKey::from_hex(io::single_line(&input, "the AES key as hex")?)?;
     let parts = components::split(&key, usize::from(args.count), &mut keyward_core::os_rng())?;
@@ -53,13 +115,14 @@ fn split(args: &SplitArgs) -> CmdResult {
         let hex = part.expose_hex();
         io::out(&format!("{} {}", hex.to_uppercase(), part.kcv_with(method)))?;
     }
-    io::out(&format!("KCV {}", key.kcv_with(method)))
+    io::out(&format!("{label} {}", key.kcv_with(method)))
 }
 
-/// One parsed input line: a component with its line number, or the combined KCV.
+/// One parsed input line: a component with its line number, or the combined
+/// KCV with the method its label records.
 enum Line {
     Component { line: usize, input: ComponentInput },
-    Combined(ExpectedKcv),
+    Combined(ExpectedKcv, Label),
 }
 
 /// Parses `HEX [KCV]` where HEX may itself be split in groups. The last token
@@ -72,13 +135,12 @@ fn parse_line(text: &str, line: usize) -> Result<Option<Line>, Failure> {
         return Ok(None);
     }
     let at = |e: Error| Failure::Input(format!("line {line}: {e}"));
-    if let Some(rest) = trimmed
-        .strip_prefix("KCV ")
-        .or_else(|| trimmed.strip_prefix("kcv "))
-    {
-        return ExpectedKcv::parse(rest)
-            .map(|k| Some(Line::Combined(k)))
-            .map_err(at);
+    if let Some((word, rest)) = trimmed.split_once(char::is_whitespace) {
+        if let Some(label) = Label::parse(word) {
+            return ExpectedKcv::parse(rest.trim())
+                .map(|k| Some(Line::Combined(k, label)))
+                .map_err(at);
+        }
     }
     let digits = |s: &str| s.chars().filter(|c| !c.is_whitespace()).count();
     let total = digits(trimmed);
@@ -100,31 +162,72 @@ fn parse_line(text: &str, line: usize) -> Result<Option<Line>, Failure> {
 }
 
 fn combine(args: &CombineArgs) -> CmdResult {
-    let method: KcvMethod = args.method.into();
     let input = io::read_stdin_secret("the components, one per line")?;
     let mut inputs = Vec::new();
     let mut lines = Vec::new();
-    let mut combined_kcv = None;
+    // The combined KCV, its line's label and that line's number.
+    let mut combined: Option<(ExpectedKcv, Label, usize)> = None;
     for (number, text) in (1usize..).zip(input.lines()) {
         match parse_line(text, number)? {
             Some(Line::Component { line, input }) => {
                 inputs.push(input);
                 lines.push(line);
             }
-            Some(Line::Combined(kcv)) => combined_kcv = Some(kcv),
+            Some(Line::Combined(kcv, label)) => {
+                if let Some((_, first, at)) = &combined {
+                    if *first != label {
+                        return Err(Failure::Input(format!(
+                            "line {number}: a {} line, but line {at} is a {} line: one KCV method per form",
+                            label.as_str(),
+                            first.as_str()
+                        )));
+                    }
+                }
+                combined = Some((kcv, label, number));
+            }
             None => {}
         }
     }
-    let key = components::combine(&inputs, method, combined_kcv.as_ref()).map_err(|e| {
+    let recorded = combined
+        .as_ref()
+        .and_then(|(_, l, at)| Some((l.method()?, *l, *at)));
+    let method = match (recorded, args.method) {
+        (Some((rec, label, at)), Some(given)) if rec != given => {
+            return Err(Failure::Input(format!(
+                "line {at}: the {} line records KCV method {}, but --method {} was given",
+                label.as_str(),
+                method_name(rec),
+                method_name(given)
+            )));
+        }
+        (Some((rec, _, _)), _) => rec,
+        (None, given) => given.unwrap_or_default(),
+    };
+    let kcv_method: KcvMethod = method.into();
+    let expected = combined.as_ref().map(|(k, _, _)| k);
+    let key = components::combine(&inputs, kcv_method, expected).map_err(|e| {
         let line_of = |c: usize| lines.get(c.wrapping_sub(1)).copied().unwrap_or(0);
         match e {
             Error::ComponentKcv { component, .. } | Error::ComponentLength { component, .. } => {
-                Failure::Input(format!("line {}: {e}", line_of(component)))
+                let hint = if recorded.is_none()
+                    && method == Method::Cmac
+                    && matches!(e, Error::ComponentKcv { .. })
+                    && components::combine(&inputs, KcvMethod::Ecb, None).is_ok()
+                {
+                    " (every component's KCV matches the legacy ECB method: give --method ecb)"
+                } else {
+                    ""
+                };
+                Failure::Input(format!("line {}: {e}{hint}", line_of(component)))
             }
             other => Failure::Input(other.to_string()),
         }
     })?;
     io::out(&key.expose_hex())?;
-    io::note(&format!("KCV {}", key.kcv_with(method)))?;
+    io::note(&format!(
+        "{} {}",
+        Label::written_for(method).as_str(),
+        key.kcv_with(kcv_method)
+    ))?;
     Ok(())
 }

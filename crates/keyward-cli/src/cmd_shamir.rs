@@ -43,12 +43,13 @@ pub enum Format {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("layout").required(true).multiple(true).args(["threshold", "groups"])))]
 pub struct SplitArgs {
     /// Member shares needed (of the single group, or of the first group).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16), requires = "shares")]
     threshold: Option<u8>,
     /// Member shares made (of the single group, or of the first group).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16), requires = "threshold")]
     shares: Option<u8>,
     /// Groups needed to recover (with --group).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16))]
@@ -68,7 +69,7 @@ pub struct SplitArgs {
     format: Format,
     /// Generate a random master secret of this many bytes instead of reading
     /// stdin (16 to 32, even); its KCV, if any, goes to stderr.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(16..=32))]
+    #[arg(long, value_parser = parse_generate)]
     generate: Option<u8>,
 }
 
@@ -77,6 +78,17 @@ pub struct CombineArgs {
     /// File holding the passphrase (as for split).
     #[arg(long)]
     passphrase_file: Option<PathBuf>,
+}
+
+/// `--generate N`: an even number of bytes, 16 to 32 (a SLIP-0039 master
+/// secret has an even length).
+fn parse_generate(s: &str) -> Result<u8, String> {
+    match s.trim().parse::<u8>() {
+        Ok(n) if (16..=32).contains(&n) && n % 2 == 0 => Ok(n),
+        _ => Err(format!(
+            "expected an even number of bytes from 16 to 32, found {s:?}"
+        )),
+    }
 }
 
 fn parse_group(s: &str) -> Result<GroupSpec, String> {
@@ -138,34 +150,21 @@ fn kcv_of(secret: &[u8]) -> Option<Kcv> {
 }
 
 fn split(args: &SplitArgs) -> CmdResult {
+    // clap makes --threshold and --shares go together, and requires them or
+    // a --group.
     let mut groups = Vec::new();
-    match (args.threshold, args.shares) {
-        (Some(threshold), Some(count)) => groups.push(GroupSpec { threshold, count }),
-        (None, None) => {}
-        _ => {
-            return Err(Failure::Input(
-                "--threshold and --shares go together".into(),
-            ));
-        }
+    if let (Some(threshold), Some(count)) = (args.threshold, args.shares) {
+        groups.push(GroupSpec { threshold, count });
     }
     groups.extend(args.groups.iter().copied());
-    if groups.is_empty() {
-        return Err(Failure::Input(
-            "expected --threshold K --shares N, or one --group K/N or more".into(),
-        ));
-    }
-    let mut params = Params::groups(args.group_threshold, &groups)?;
+    // Thresholds above the counts are usage mistakes, named by the library.
+    let mut params =
+        Params::groups(args.group_threshold, &groups).map_err(|e| Failure::Usage(e.to_string()))?;
     params.iteration_exponent = args.iteration_exponent;
     let passphrase = read_passphrase(args.passphrase_file.as_ref())?;
     let mut rng = keyward_core::os_rng();
     let secret = match args.generate {
         Some(n) => {
-            if n % 2 != 0 {
-                return Err(Error::SecretLength {
-                    found: usize::from(n),
-                }
-                .into());
-            }
             let mut s = Zeroizing::new(vec![0u8; usize::from(n)]);
             keyward_core::rand_core::Rng::fill_bytes(&mut rng, &mut s);
             s

@@ -108,17 +108,78 @@ fn components_split_then_combine_round_trips() {
     assert!(combined.status.success(), "{}", stderr(&combined));
     assert_eq!(stdout(&combined), format!("{K256}\n"));
     assert_eq!(stderr(&combined), "KCV 1A0B2D\n");
-    // ECB method throughout.
+    // ECB method throughout: the form records it (docs/formats.md, "XOR key
+    // components"), so combine needs no --method.
     let split = keyward(
         &["components", "split", "--count", "2", "--method", "ecb"],
         K128,
     );
-    assert!(stdout(&split).ends_with("KCV 7DF76B\n"));
-    let combined = keyward(
-        &["components", "combine", "--method", "ecb"],
-        &stdout(&split),
-    );
+    let form = stdout(&split);
+    assert!(form.ends_with("\nKCV-ECB 7DF76B\n"), "{form}");
+    for l in form.lines().take(2) {
+        let (hex, kcv) = l.split_once(' ').unwrap();
+        assert_eq!(
+            stdout(&keyward(&["kcv", "--method", "ecb"], hex)).trim(),
+            kcv
+        );
+    }
+    let combined = keyward(&["components", "combine"], &form);
+    assert!(combined.status.success(), "{}", stderr(&combined));
     assert_eq!(stdout(&combined), format!("{K128}\n"));
+    assert_eq!(stderr(&combined), "KCV-ECB 7DF76B\n");
+    // The agreeing --method is accepted.
+    let combined = keyward(&["components", "combine", "--method", "ecb"], &form);
+    assert_eq!(stdout(&combined), format!("{K128}\n"));
+    // A form printed before the method was recorded (last line `KCV`) still
+    // combines with --method ecb.
+    let old_form = form.replace("KCV-ECB", "KCV");
+    let combined = keyward(&["components", "combine", "--method", "ecb"], &old_form);
+    assert!(combined.status.success(), "{}", stderr(&combined));
+    assert_eq!(stdout(&combined), format!("{K128}\n"));
+}
+
+#[test]
+fn a_method_conflicting_with_the_form_is_named() {
+    let form = stdout(&keyward(
+        &["components", "split", "--count", "2", "--method", "ecb"],
+        K128,
+    ));
+    let o = keyward(&["components", "combine", "--method", "cmac"], &form);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "keyward: error: line 3: the KCV-ECB line records KCV method ecb, but --method cmac was given\n"
+    );
+    assert!(stdout(&o).is_empty());
+    // Two label lines that disagree.
+    let o = keyward(
+        &["components", "combine"],
+        &format!("{form}KCV-CMAC 7AD386\n"),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "keyward: error: line 4: a KCV-CMAC line, but line 3 is a KCV-ECB line: one KCV method per form\n"
+    );
+    // An ECB form without its label line: the error points at --method ecb.
+    let bare: String = form.lines().take(2).map(|l| format!("{l}\n")).collect();
+    let o = keyward(&["components", "combine"], &bare);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("keyward: error: line 1: component 1: KCV mismatch"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("(every component's KCV matches the legacy ECB method: give --method ecb)\n"),
+        "{err}"
+    );
+    // An explicit KCV-CMAC line combines a CMAC form.
+    let cmac = stdout(&keyward(&["components", "split", "--count", "2"], K128))
+        .replace("KCV ", "kcv-cmac ");
+    let o = keyward(&["components", "combine"], &cmac);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{K128}\n"));
 }
 
 #[test]

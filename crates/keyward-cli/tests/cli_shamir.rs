@@ -211,12 +211,16 @@ fn split_input_errors() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("16 to 256 bytes"), "{}", stderr(&o));
-    // Threshold 1 with 3 members is forbidden by the standard.
+    // Threshold 1 with 3 members is forbidden by the standard: a usage
+    // mistake (the flags), exit 2 with the library's one-line reason.
     let o = keyward(
         &["shamir", "split", "--threshold", "1", "--shares", "3"],
         KEY,
     );
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("keyward: error: "), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
     // Usage error: threshold out of range.
     let o = keyward(
         &["shamir", "split", "--threshold", "17", "--shares", "3"],
