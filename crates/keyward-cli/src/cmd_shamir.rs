@@ -55,7 +55,7 @@ pub struct SplitArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16))]
     group_threshold: u8,
     /// A group as K/N (K of N member shares); repeat for each group.
-    #[arg(long = "group", value_parser = parse_group)]
+    #[arg(long = "group", value_name = "K/N", value_parser = parse_group)]
     groups: Vec<GroupSpec>,
     /// File holding the passphrase (printable ASCII; one trailing newline is
     /// ignored). Without it the passphrase is empty.
