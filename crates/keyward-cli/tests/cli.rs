@@ -86,19 +86,6 @@ fn components_split_then_combine_round_trips() {
     assert_eq!(stdout(&combined), format!("{K128}\n"));
 }
 
-#[test]
-fn demo_passes_and_ends_with_a_summary_line() {
-    let o = keyward(&["demo"], "");
-    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
-    let out = stdout(&o);
-    let last = out.lines().last().unwrap();
-    assert!(
-        last.starts_with("demo: ") && last.ends_with(" passed, 0 failed"),
-        "{last}"
-    );
-    assert!(!out.contains("FAIL"));
-}
-
 /// Runs `keyward ARGS` with stdin empty and stdout/stderr as given.
 fn run_with(args: &[&str], stdout: Stdio, stderr: Stdio) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_keyward"))

@@ -1,5 +1,4 @@
-//! `keyward hashkey migrate` end to end, and the HashKey migration part of
-//! `keyward demo`.
+//! `keyward hashkey migrate` end to end.
 
 #![allow(
     clippy::unwrap_used,
@@ -251,27 +250,4 @@ fn migrate_names_a_bad_input_line() {
         err.contains("line 1: expected USER<TAB>SLOT<TAB>BLOB"),
         "{err}"
     );
-}
-
-#[test]
-fn demo_includes_the_hashkey_migration() {
-    let out = run(&["demo"]);
-    let o = text(&out.stdout);
-    assert!(out.status.success(), "{o}");
-    assert!(
-        o.contains("== HashKey migration (built-in default -> site HashKey) =="),
-        "{o}"
-    );
-    assert!(
-        o.contains("refusing to switch HashKey 7ecc060f to cc29e517: 2 PIN/password hashes"),
-        "{o}"
-    );
-    assert!(
-        o.contains("ok    the switch is refused while 2 PIN hashes exist under the old HashKey")
-    );
-    assert!(o.contains("  must re-enrol: alice, bob\n"), "{o}");
-    assert!(o.contains(
-        "ok    all 3 templates re-sealed; they open under the site HashKey, not the default"
-    ));
-    assert!(!o.contains("FAIL"), "{o}");
 }

@@ -1,5 +1,4 @@
-//! `keyward superpin …` and the Super PIN part of `keyward demo`, run as a
-//! user would: secrets on stdin.
+//! `keyward superpin …`, run as a user would: secrets on stdin.
 
 #![allow(
     clippy::unwrap_used,
@@ -108,21 +107,4 @@ fn usage_errors_exit_2_and_secrets_never_come_from_argv() {
     assert_eq!(out.status.code(), Some(2));
     let out = keyward(&["superpin", "check", "1VCWZG-GCD1HT"], "");
     assert_eq!(out.status.code(), Some(2));
-}
-
-#[test]
-fn demo_runs_the_super_pin_story() {
-    let out = keyward(&["demo"], "");
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
-    for line in [
-        "== Super PIN ==",
-        "ok    a mistyped group is named (group 4)",
-        "ok    the Super PIN (typed in lowercase) unlocks the account keys",
-        "ok    the Recovery Code resets the password; the new password unlocks",
-        "ok    a reused Recovery Code fails",
-    ] {
-        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
-    }
-    assert!(!stdout.contains("FAIL"), "{stdout}");
 }
