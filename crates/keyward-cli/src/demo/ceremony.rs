@@ -10,7 +10,8 @@ use super::{Demo, say};
 use crate::cmd_ceremony::{copy_card, create_new, read_card, save_card};
 use crate::io::{CmdResult, Failure};
 
-/// The backup-key ceremony on card files in a temporary directory. Uses
+/// The backup-key ceremony on card files in a fresh private temporary
+/// directory (random name, mode 0700, removed afterwards). Uses
 /// `backup::TEST_ARGON2` (64 KiB, t = 1) so the demo stays fast: demo only,
 /// real cards use OWASP's parameters.
 pub(super) fn run(d: &mut Demo) -> CmdResult {
@@ -18,10 +19,17 @@ pub(super) fn run(d: &mut Demo) -> CmdResult {
         d,
         "  (demo Argon2id parameters 64 KiB, t = 1; real cards use OWASP's)"
     );
-    let dir = std::env::temp_dir().join(format!("keyward-demo-cards-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let r = run_in(d, &dir);
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = tempfile::Builder::new()
+        .prefix("keyward-demo-cards-")
+        .tempdir()
+        .map_err(|e| {
+            Failure::Input(format!(
+                "creating a temporary directory for the demo cards: {e}"
+            ))
+        })?;
+    let r = run_in(d, dir.path());
+    dir.close()
+        .map_err(|e| Failure::Input(format!("removing the demo cards' directory: {e}")))?;
     r
 }
 
