@@ -89,8 +89,7 @@ pub type CmdResult = Result<(), Failure>;
 pub fn read_stdin_secret(what: &str) -> Result<Zeroizing<String>, Failure> {
     if std::io::stdin().is_terminal() {
         let mut text = Zeroizing::new(String::new());
-        let mut prompt =
-            format!("keyward: enter {what}, one line at a time (echo off; an empty line ends): ");
+        let mut prompt = format!("keyward: enter {what} (echo off; an empty line ends): ");
         loop {
             let line = prompt_no_echo(&prompt, what)?;
             if line.trim().is_empty() {

@@ -26,9 +26,10 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 /// The contract every subcommand follows, appended to every `--help`.
 const CONTRACT: &str = "\
 Secrets (keys, PINs, passphrases, shares) are read from stdin or from files, never from
-the command line. Results go to stdout, messages to stderr.
-Exit codes: 0 success; 1 bad input or failed verification (one line `keyward: error: ...`);
-2 usage error.";
+the command line; typed at a terminal, they are read with echo off. Results go to stdout,
+messages to stderr.
+Exit codes: 0 success; 1 bad input or failed verification (one line `keyward: error: ...`),
+or stdout/stderr could not be written; 2 usage error.";
 
 /// Appends the contract to the help of a command and of all its subcommands.
 fn with_contract(cmd: clap::Command) -> clap::Command {
