@@ -26,7 +26,8 @@ pub enum HashkeyCommand {
     /// TEMPLATES: one template per line, `USER<TAB>SLOT<TAB>BLOB` (BLOB in
     /// Base64; SLOT may be empty); blank lines and lines starting with `#` are
     /// ignored. HASHES: one hash per line, `USER PHC` (the PHC string is the
-    /// last field). OUT receives every template in the same form and order:
+    /// last field). OUT (written whole or not at all, mode 0600) receives every
+    /// template in the same form and order:
     /// re-sealed, already current or — when it could not be opened — unchanged.
     /// Results on stdout (summary, then one `re-enrol: USER` line per user),
     /// progress and failures on stderr. Exit 0 when every template was migrated,
@@ -158,6 +159,36 @@ fn row_line(id: &TemplateId, blob: &[u8]) -> String {
     )
 }
 
+/// Writes the table to `out` whole or not at all: a temporary file (mode
+/// 0600) in the same directory, synced, then linked to `out` only if `out`
+/// still does not exist.
+fn write_whole(out: &Path, rows: &[(usize, String)]) -> CmdResult {
+    let failed = |e: std::io::Error| Failure::Input(format!("writing {}: {e}", out.display()));
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".keyward-migrate-")
+        .tempfile_in(dir)
+        .map_err(failed)?;
+    for (_, line) in rows {
+        writeln!(tmp, "{line}").map_err(failed)?;
+    }
+    tmp.as_file().sync_all().map_err(failed)?;
+    tmp.persist_noclobber(out).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            Failure::Input(format!(
+                "{} exists: refusing to overwrite it",
+                out.display()
+            ))
+        } else {
+            failed(e.error)
+        }
+    })?;
+    Ok(())
+}
+
 /// `keyward hashkey migrate`.
 pub fn migrate(args: &MigrateArgs) -> CmdResult {
     let old = match &args.old_hashkey_file {
@@ -212,15 +243,7 @@ pub fn migrate(args: &MigrateArgs) -> CmdResult {
             .map(|f| (f.id.index, row_line(&f.id.id, &f.blob))),
     );
     rows.sort_by_key(|(i, _)| *i);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&args.out)
-        .map_err(|e| Failure::Input(format!("writing {}: {e}", args.out.display())))?;
-    for (_, line) in &rows {
-        writeln!(file, "{line}")?;
-    }
-    file.sync_all()?;
+    write_whole(&args.out, &rows)?;
 
     let default = |k: &SiteHashKey| {
         if k.is_builtin_default() {

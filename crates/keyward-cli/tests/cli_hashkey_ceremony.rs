@@ -142,6 +142,24 @@ fn migrate_accepted_reseals_every_template_in_order_and_lists_reenrolment() {
 
     let new = SiteHashKey::enable(&HashKey::new(SITE).unwrap());
     let written = std::fs::read_to_string(&out).unwrap();
+    // Written whole through a private temporary file: mode 0600, no
+    // temporary file left beside it.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        let dir = out.parent().unwrap();
+        let leftovers: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".keyward-migrate-")
+            })
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
     let rows: Vec<Vec<&str>> = written.lines().map(|l| l.split('\t').collect()).collect();
     assert_eq!(rows.len(), 4);
     for (n, (row, (user, slot))) in rows
