@@ -1,6 +1,6 @@
 //! `keyward blob seal|open|rekey|key-id|sdk-params` (keyward-blob).
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use base64ct::Encoding;
@@ -15,7 +15,7 @@ use crate::io::{self, CmdResult, Failure};
 
 impl From<BlobError> for Failure {
     fn from(e: BlobError) -> Self {
-        Self(e.to_string())
+        Self::Input(e.to_string())
     }
 }
 
@@ -267,7 +267,7 @@ impl NewSettingArgs {
 
 impl Setting<'_> {
     fn build(&self, which: &str) -> Result<KeySetting, Failure> {
-        let ctx = |e: BlobError| Failure(format!("{which}{e}"));
+        let ctx = |e: BlobError| Failure::Input(format!("{which}{e}"));
         let mut setting = match (self.derive_vector, self.sdk_file) {
             (Some(dv), None) => KeySetting::derive_vector(DeriveVector::parse(dv).map_err(ctx)?),
             (None, Some(path)) => {
@@ -275,7 +275,7 @@ impl Setting<'_> {
                 KeySetting::storage_derive_key(text.parse::<StorageDeriveKey>().map_err(ctx)?)
             }
             _ => {
-                return Err(Failure(format!(
+                return Err(Failure::Usage(format!(
                     "{which}expected --derive-vector or --storage-derive-key-file"
                 )));
             }
@@ -295,16 +295,18 @@ impl Setting<'_> {
     }
 }
 
-/// Reads all of stdin as bytes (zeroized on drop).
+/// Reads all of stdin as bytes (zeroized on drop). On a terminal, lines are
+/// read with echo off until an empty line (see [`io::read_stdin_secret`]).
 fn read_stdin_bytes(what: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
     let mut stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("keyward: enter {what}, then Ctrl-D:");
+        let text = io::read_stdin_secret(what)?;
+        return Ok(Zeroizing::new(text.as_bytes().to_vec()));
     }
     let mut buf = Zeroizing::new(Vec::new());
     stdin
         .read_to_end(&mut buf)
-        .map_err(|e| Failure(format!("reading {what} from stdin: {e}")))?;
+        .map_err(|e| Failure::Input(format!("reading {what} from stdin: {e}")))?;
     Ok(buf)
 }
 
@@ -315,25 +317,18 @@ fn read_blob(base64: bool) -> Result<Vec<u8>, Failure> {
         return Ok(raw.to_vec());
     }
     let text = std::str::from_utf8(&raw)
-        .map_err(|_| Failure("the base64 BLOB on stdin is not text".into()))?;
+        .map_err(|_| Failure::Input("the base64 BLOB on stdin is not text".into()))?;
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     base64ct::Base64::decode_vec(&compact)
-        .map_err(|_| Failure("the BLOB on stdin is not valid base64".into()))
+        .map_err(|_| Failure::Input("the BLOB on stdin is not valid base64".into()))
 }
 
 fn write_blob(blob: &[u8], base64: bool) -> CmdResult {
     if base64 {
         io::out(&base64ct::Base64::encode_string(blob))
     } else {
-        write_bytes(blob)
+        io::out_bytes(blob)
     }
-}
-
-fn write_bytes(bytes: &[u8]) -> CmdResult {
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(bytes)?;
-    stdout.flush()?;
-    Ok(())
 }
 
 pub fn run(cmd: BlobCommand) -> CmdResult {
@@ -341,9 +336,9 @@ pub fn run(cmd: BlobCommand) -> CmdResult {
         BlobCommand::Seal(a) => {
             let setting = a.setting.view().build("")?;
             if setting.static_key.is_builtin_default() && setting.storage_derive_key.is_none() {
-                eprintln!(
-                    "keyward: warning: derive vector on the public built-in static key: tenant separation, not secrecy"
-                );
+                io::note(
+                    "keyward: warning: derive vector on the public built-in static key: tenant separation, not secrecy",
+                )?;
             }
             let key = setting.database_key();
             let plaintext = read_stdin_bytes("the plaintext")?;
@@ -352,18 +347,18 @@ pub fn run(cmd: BlobCommand) -> CmdResult {
             } else {
                 key.seal(&a.record.record(), &plaintext)?
             };
-            eprintln!(
+            io::note(&format!(
                 "sealed {} bytes under key id {}",
                 plaintext.len(),
                 key.key_id()
-            );
+            ))?;
             write_blob(&blob, a.base64)
         }
         BlobCommand::Open(a) => {
             let key = a.setting.view().build("")?.database_key();
             let blob = read_blob(a.base64)?;
             let plaintext = key.open(&a.record.record(), &blob)?;
-            write_bytes(&plaintext)
+            io::out_bytes(&plaintext)
         }
         BlobCommand::Rekey(a) => {
             let old = a.old.view().build("old setting: ")?.database_key();
@@ -375,9 +370,14 @@ pub fn run(cmd: BlobCommand) -> CmdResult {
             let blob = read_blob(a.base64)?;
             let (out, what) = ring.reseal(&a.record.record(), &blob)?;
             match what {
-                Reseal::Resealed { from, to } => eprintln!("resealed: key id {from} -> {to}"),
+                Reseal::Resealed { from, to } => {
+                    io::note(&format!("resealed: key id {from} -> {to}"))?;
+                }
                 Reseal::AlreadyCurrent => {
-                    eprintln!("already current: key id {}", ring.primary().key_id());
+                    io::note(&format!(
+                        "already current: key id {}",
+                        ring.primary().key_id()
+                    ))?;
                 }
             }
             write_blob(&out, a.base64)
@@ -408,59 +408,8 @@ pub fn run(cmd: BlobCommand) -> CmdResult {
                 io::out(&key.expose_hex())
             } else {
                 let text = key.to_params();
-                write_bytes(text.as_bytes())
+                io::out_bytes(text.as_bytes())
             }
         }
     }
-}
-
-// ---- demo ----
-
-pub fn demo(d: &mut crate::cmd_demo::Demo) -> CmdResult {
-    println!("== BLOB sealing (derive vector, AES-256-SIV) ==");
-    let record = RecordId::application(b"VDS0012345", b"RESPONSE_ONLY");
-    let old = KeySetting::derive_vector(DeriveVector::parse("0x2A")?).database_key();
-    let blob = old.seal(&record, b"authenticator seed and counters")?;
-    println!(
-        "  sealed a {}-byte BLOB under derive vector 0x2A, key id {}",
-        blob.len(),
-        old.key_id()
-    );
-    let opened = old.open(&record, &blob);
-    d.check(
-        "the BLOB opens under the same derive vector",
-        opened.is_ok_and(|p| p.as_slice() == b"authenticator seed and counters"),
-    );
-    let wrong = KeySetting::derive_vector(DeriveVector::parse("43")?).database_key();
-    let err = wrong.open(&record, &blob);
-    if let Err(e) = &err {
-        println!("  wrong derive vector rejected: {e}");
-    }
-    d.check(
-        "a wrong derive vector is named by key id, not garbage plaintext",
-        matches!(err, Err(BlobError::KeyIdNotHeld { found, .. }) if found == old.key_id()),
-    );
-    let other = RecordId::application(b"VDS0012346", b"RESPONSE_ONLY");
-    d.check(
-        "the BLOB does not open for another serial number",
-        matches!(old.open(&other, &blob), Err(BlobError::Authentication)),
-    );
-    let sdk = StorageDeriveKey::parse_params(
-        "StorageDeriveKey1 = 0x00112233\nStorageDeriveKey2 = 0x44556677\nStorageDeriveKey3 = 0x8899AABB\n\
-         StorageDeriveKey4 = 0xCCDDEEFF\nStorageDeriveKey5 = 0xFFEEDDCC\nStorageDeriveKey6 = 0xBBAA9988\n\
-         StorageDeriveKey7 = 0x77665544\nStorageDeriveKey8 = 0x33221100\n",
-    )?;
-    let new = KeySetting::storage_derive_key(sdk).database_key();
-    let mut ring = Keyring::new(new);
-    ring.add(old)?;
-    let (rekeyed, what) = ring.reseal(&record, &blob)?;
-    println!("  rekeyed to a storage derive key: {what:?}");
-    d.check(
-        "rekey moves the BLOB to the new key, which opens it",
-        matches!(what, Reseal::Resealed { .. })
-            && keyward_blob::encryption_version(&rekeyed)
-                .is_ok_and(|id| id == ring.primary().key_id())
-            && ring.primary().open(&record, &rekeyed).is_ok(),
-    );
-    Ok(())
 }

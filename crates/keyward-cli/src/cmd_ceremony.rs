@@ -17,7 +17,7 @@ use crate::io::{self, CmdResult, Failure};
 
 impl From<backup::Error> for Failure {
     fn from(e: backup::Error) -> Self {
-        Self(e.to_string())
+        Self::Input(e.to_string())
     }
 }
 
@@ -149,30 +149,30 @@ pub fn run_card(cmd: CardCommand) -> CmdResult {
 
 // ---- files ----
 
-fn read_card(path: &Path, no: usize) -> Result<Card, Failure> {
+pub(crate) fn read_card(path: &Path, no: usize) -> Result<Card, Failure> {
     let bytes = std::fs::read(path)
-        .map_err(|e| Failure(format!("reading card {}: {e}", path.display())))?;
+        .map_err(|e| Failure::Input(format!("reading card {}: {e}", path.display())))?;
     Ok(backup::parse_numbered(&bytes, no)?)
 }
 
 /// Writes a card file through a temporary file and a rename.
-fn save_card(path: &Path, card: &Card) -> CmdResult {
+pub(crate) fn save_card(path: &Path, card: &Card) -> CmdResult {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
     std::fs::write(&tmp, card.to_bytes())
-        .map_err(|e| Failure(format!("writing card {}: {e}", tmp.display())))?;
+        .map_err(|e| Failure::Input(format!("writing card {}: {e}", tmp.display())))?;
     std::fs::rename(&tmp, path)
-        .map_err(|e| Failure(format!("writing card {}: {e}", path.display())))?;
+        .map_err(|e| Failure::Input(format!("writing card {}: {e}", path.display())))?;
     Ok(())
 }
 
-fn create_new(path: &Path, bytes: &[u8]) -> CmdResult {
+pub(crate) fn create_new(path: &Path, bytes: &[u8]) -> CmdResult {
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(path)
-        .map_err(|e| Failure(format!("creating {}: {e}", path.display())))?;
+        .map_err(|e| Failure::Input(format!("creating {}: {e}", path.display())))?;
     f.write_all(bytes)?;
     Ok(())
 }
@@ -207,12 +207,12 @@ impl PinSource {
         match self {
             Self::Lines(it) => it
                 .next()
-                .ok_or_else(|| Failure(format!("the PIN file has no line for {prompt}"))),
+                .ok_or_else(|| Failure::Input(format!("the PIN file has no line for {prompt}"))),
             Self::Stdin => {
                 let mut line = Zeroizing::new(String::new());
                 std::io::stdin().lock().read_line(&mut line)?;
                 if line.is_empty() {
-                    return Err(Failure(format!(
+                    return Err(Failure::Input(format!(
                         "expected {prompt} on stdin, found nothing"
                     )));
                 }
@@ -261,12 +261,12 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
     };
     opts.argon2
         .validate()
-        .map_err(|e| Failure(format!("Argon2 parameters: {e}")))?;
+        .map_err(|e| Failure::Input(format!("Argon2 parameters: {e}")))?;
     let paths: Vec<PathBuf> = (1..=a.shares)
         .map(|i| a.out.join(format!("card-{i}.kwcard")))
         .collect();
     if let Some(p) = paths.iter().find(|p| p.exists()) {
-        return Err(Failure(format!(
+        return Err(Failure::Input(format!(
             "{} exists: refusing to overwrite a card",
             p.display()
         )));
@@ -274,7 +274,7 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
     let mut rng = keyward_core::os_rng();
     let made = backup::create(&opts, &mut rng)?;
     std::fs::create_dir_all(&a.out)
-        .map_err(|e| Failure(format!("creating {}: {e}", a.out.display())))?;
+        .map_err(|e| Failure::Input(format!("creating {}: {e}", a.out.display())))?;
     for (path, card) in paths.iter().zip(&made.cards) {
         create_new(path, &card.to_bytes())?;
     }
@@ -338,7 +338,9 @@ fn change_pin_cmd(path: &Path) -> CmdResult {
     if terminal {
         let again = pins.next("new PIN again")?;
         if *again != *new {
-            return Err(Failure("the two new PINs differ: PIN not changed".into()));
+            return Err(Failure::Input(
+                "the two new PINs differ: PIN not changed".into(),
+            ));
         }
     }
     let before = card.wrong_pins();
@@ -353,7 +355,7 @@ fn change_pin_cmd(path: &Path) -> CmdResult {
 }
 
 /// Copies a card file one-to-one after checking it parses.
-fn copy_card(from: &Path, to: &Path) -> Result<Card, Failure> {
+pub(crate) fn copy_card(from: &Path, to: &Path) -> Result<Card, Failure> {
     let card = read_card(from, 0)?;
     create_new(to, &card.duplicate().to_bytes())?;
     Ok(card)
@@ -393,149 +395,4 @@ fn info_cmd(path: &Path) -> CmdResult {
         p.m_cost_kib, p.t_cost, p.p_cost
     ))?;
     Ok(())
-}
-
-// ---- demo ----
-
-/// The backup-key ceremony on card files in a temporary directory. Uses
-/// `backup::TEST_ARGON2` (64 KiB, t = 1) so the demo stays fast: demo only,
-/// real cards use OWASP's parameters.
-pub fn demo(d: &mut crate::cmd_demo::Demo) -> CmdResult {
-    println!("== Backup-key ceremony on PIN-protected cards (2 of 3) ==");
-    println!("  (demo Argon2id parameters 64 KiB, t = 1; real cards use OWASP's)");
-    let dir = std::env::temp_dir().join(format!("keyward-demo-cards-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let r = demo_in(d, &dir);
-    let _ = std::fs::remove_dir_all(&dir);
-    r
-}
-
-fn demo_in(d: &mut crate::cmd_demo::Demo, dir: &Path) -> CmdResult {
-    let pin = backup::DEFAULT_PIN;
-    let mut rng = keyward_core::os_rng();
-    let mut opts = BackupOptions::new(2, 3)?;
-    opts.argon2 = backup::TEST_ARGON2;
-    let made = backup::create(&opts, &mut rng)?;
-    println!("  new AES-256 backup key, KCV {}", made.kcv);
-    let paths: Vec<PathBuf> = (1..=3)
-        .map(|i| dir.join(format!("card-{i}.kwcard")))
-        .collect();
-    for (path, card) in paths.iter().zip(&made.cards) {
-        create_new(path, &card.to_bytes())?;
-        println!(
-            "  wrote {}: {}, set {:04X}, KCV {}",
-            path.file_name()
-                .map_or(String::new(), |f| f.to_string_lossy().into_owned()),
-            card.label(),
-            card.set_id(),
-            card.kcv_hex()
-        );
-    }
-    let load = |i: usize| -> Result<Card, Failure> {
-        read_card(
-            paths.get(i).ok_or_else(|| Failure("no such card".into()))?,
-            i + 1,
-        )
-    };
-    let all = [load(0)?, load(1)?, load(2)?];
-    let subsets = backup::verify_read_back(&all, pin)?;
-    d.check(
-        &format!("read-back from the files: all {subsets} pairs rebuild the key (KCV matches)"),
-        subsets == 3,
-    );
-
-    // Recovery in another order: card 3, then card 1.
-    let [mut c1, mut c2, mut c3] = all;
-    let mut rec = CardRecovery::new();
-    let p = rec.add(&mut c3, pin)?;
-    println!("  read card 3: {p}");
-    let p = rec.add(&mut c1, pin)?;
-    println!("  read card 1: {p}");
-    let back = rec.finish()?;
-    println!("  rebuilt key, KCV {}", back.kcv());
-    d.check("cards 3 then 1 rebuild the key", back == made.key);
-
-    // The same card twice.
-    let mut rec = CardRecovery::new();
-    rec.add(&mut c2, pin)?;
-    let mut again = c2.duplicate();
-    let e = rec.add(&mut again, pin);
-    print_err(&e);
-    d.check(
-        "card 2 read twice is named as the same card",
-        matches!(e, Err(backup::Error::SameCard { card: 2, first: 1 })),
-    );
-
-    // A card from another set (another appliance).
-    let other = backup::create(&opts, &mut rng)?;
-    let mut foreign = other
-        .cards
-        .into_iter()
-        .next()
-        .ok_or_else(|| Failure("no card".into()))?;
-    let e = rec.add(&mut foreign, pin);
-    print_err(&e);
-    d.check(
-        "a card of another set is refused as foreign",
-        matches!(e, Err(backup::Error::ForeignCard { .. })),
-    );
-
-    // Wrong PINs: counted in the card file, blocked at three.
-    let mut card = load(0)?;
-    let e = card.open(b"000000");
-    save_card(
-        paths.first().ok_or_else(|| Failure("no card".into()))?,
-        &card,
-    )?;
-    print_err(&e);
-    let reloaded = load(0)?;
-    d.check(
-        "a wrong PIN says 2 tries left and the counter is saved in the card file",
-        matches!(e, Err(backup::Error::WrongPin { tries_left: 2, .. }))
-            && reloaded.tries_left() == 2,
-    );
-    let _ = card.open(b"000001");
-    let e = card.open(b"000002");
-    print_err(&e);
-    let e = card.open(pin);
-    print_err(&e);
-    d.check(
-        "after three wrong PINs the card is blocked, even for the right PIN",
-        matches!(e, Err(backup::Error::Blocked { .. })),
-    );
-
-    // Change the PIN of card 2, copy card 3, recover from the two.
-    let mut c2 = load(1)?;
-    c2.change_pin(pin, b"802514", &mut rng)?;
-    let p2 = paths.get(1).ok_or_else(|| Failure("no card".into()))?;
-    save_card(p2, &c2)?;
-    println!("  card 2: PIN changed");
-    let copy_path = dir.join("card-3-copy.kwcard");
-    copy_card(
-        paths.get(2).ok_or_else(|| Failure("no card".into()))?,
-        &copy_path,
-    )?;
-    println!("  card 3 copied one-to-one to card-3-copy.kwcard");
-    let mut c2 = load(1)?;
-    let mut copy = read_card(&copy_path, 2)?;
-    let mut rec = CardRecovery::new();
-    println!(
-        "  recovery: card 2 with the old PIN, again with the new one, then the copy of card 3"
-    );
-    let old_pin = rec.add(&mut c2, pin);
-    print_err(&old_pin);
-    rec.add(&mut c2, b"802514")?;
-    rec.add(&mut copy, pin)?;
-    let back = rec.finish()?;
-    d.check(
-        "the old PIN no longer opens card 2; its new PIN and the copy of card 3 rebuild the key",
-        matches!(old_pin, Err(backup::Error::WrongPin { .. })) && back == made.key,
-    );
-    Ok(())
-}
-
-fn print_err<T>(r: &Result<T, backup::Error>) {
-    if let Err(e) = r {
-        println!("  operator sees: {e}");
-    }
 }

@@ -1,7 +1,7 @@
-//! `keyward key generate` and `keyward kcv`.
+//! `keyward key generate`.
 
-use clap::{Args, Subcommand, ValueEnum};
-use keyward_core::{AesKey, KcvMethod, KeyLength};
+use clap::{Args, Subcommand};
+use keyward_core::{AesKey, KeyLength};
 
 use crate::io::{self, CmdResult};
 
@@ -18,32 +18,6 @@ pub struct GenerateArgs {
     bytes: String,
 }
 
-/// A KCV method as a command-line value.
-#[derive(Debug, Clone, Copy, ValueEnum, Default)]
-pub enum Method {
-    /// AES-CMAC of one zero block (default).
-    #[default]
-    Cmac,
-    /// Legacy: AES-ECB of one zero block.
-    Ecb,
-}
-
-impl From<Method> for KcvMethod {
-    fn from(m: Method) -> Self {
-        match m {
-            Method::Cmac => Self::Cmac,
-            Method::Ecb => Self::Ecb,
-        }
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct KcvArgs {
-    /// KCV method.
-    #[arg(long, value_enum, default_value_t = Method::Cmac)]
-    pub method: Method,
-}
-
 pub fn run(cmd: KeyCommand) -> CmdResult {
     match cmd {
         KeyCommand::Generate(args) => {
@@ -54,14 +28,8 @@ pub fn run(cmd: KeyCommand) -> CmdResult {
             };
             let key = AesKey::generate(length, &mut keyward_core::os_rng());
             io::out(&key.expose_hex())?;
-            eprintln!("KCV {}", key.kcv());
+            io::note(&format!("KCV {}", key.kcv()))?;
             Ok(())
         }
     }
-}
-
-pub fn kcv(args: &KcvArgs) -> CmdResult {
-    let input = io::read_stdin_secret("the AES key as hex")?;
-    let key = AesKey::from_hex(io::single_line(&input, "the AES key as hex")?)?;
-    io::out(&key.kcv_with(args.method.into()).to_string())
 }

@@ -1,10 +1,9 @@
 //! `keyward pin hash|verify`: PIN and password hashes peppered by the site
-//! HashKey (keyward-pinhash), and the PIN steps of `keyward demo`.
+//! HashKey (keyward-pinhash).
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use keyward_core::HashKey;
 use keyward_pinhash::{
     Error, PasswordPolicy, Pepper, PepperSet, PinHasher, PinPolicy, RehashReason, Verified,
 };
@@ -51,7 +50,7 @@ pub struct VerifyArgs {
 }
 
 fn fail(e: Error) -> Failure {
-    Failure(e.to_string())
+    Failure::Input(e.to_string())
 }
 
 /// The first line of `text` without its terminator.
@@ -69,7 +68,7 @@ pub fn run(cmd: PinCommand) -> CmdResult {
 fn hash(a: &HashArgs) -> CmdResult {
     let key = io::read_hash_key_file(&a.key.hash_key_file)?;
     if key.is_builtin_default() {
-        eprintln!("keyward: warning: this is the public built-in default HashKey");
+        io::note("keyward: warning: this is the public built-in default HashKey")?;
     }
     let hasher = PinHasher::from_hash_key(&key);
     let what = if a.key.password {
@@ -77,7 +76,7 @@ fn hash(a: &HashArgs) -> CmdResult {
     } else {
         "the PIN"
     };
-    let input = io::read_stdin_secret(what)?;
+    let input = io::read_stdin_secret_line(what)?;
     let mut rng = keyward_core::os_rng();
     let phc = if a.key.password {
         hasher.hash_password(&PasswordPolicy::DEFAULT, first_line(&input), &mut rng)
@@ -90,10 +89,10 @@ fn hash(a: &HashArgs) -> CmdResult {
         hasher.hash_pin(&policy, io::single_line(&input, what)?, &mut rng)
     }
     .map_err(fail)?;
-    eprintln!(
+    io::note(&format!(
         "keyward: hashed under the HashKey with key id {} (keyid in the string is its B64)",
         key.key_id()
-    );
+    ))?;
     io::out(phc.as_str())
 }
 
@@ -133,7 +132,7 @@ fn verify(a: &VerifyArgs) -> CmdResult {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .ok_or_else(|| {
-            Failure("expected the PHC string on line 2 of stdin, found nothing".into())
+            Failure::Input("expected the PHC string on line 2 of stdin, found nothing".into())
         })?;
     let verified = if a.key.password {
         hasher.verify_password(secret, phc)
@@ -142,75 +141,4 @@ fn verify(a: &VerifyArgs) -> CmdResult {
     }
     .map_err(fail)?;
     io::out(describe(&verified))
-}
-
-/// `keyward demo`: hash, verify, wrong PIN, trivial PIN, retired and
-/// removed HashKey — at the default (OWASP) Argon2 parameters.
-pub fn demo(d: &mut crate::cmd_demo::Demo) -> CmdResult {
-    println!("== PIN hashing under the site HashKey (Argon2id, OWASP m=19456 KiB, t=2, p=1) ==");
-    let mut rng = keyward_core::os_rng();
-    let old = HashKey::new("Site-HashKey/for:demo#2026-11-22")?;
-    let hasher = PinHasher::from_hash_key(&old);
-    let phc = hasher
-        .hash_pin(&PinPolicy::DEFAULT, "483920", &mut rng)
-        .map_err(fail)?;
-    println!("  PIN 483920 -> {phc}");
-    d.check(
-        "the PHC string names the HashKey's key id",
-        keyward_pinhash::phc::parse(phc.as_str()).is_ok_and(|p| p.keyid == old.key_id()),
-    );
-    let ok = hasher.verify(b"483920", phc.as_str());
-    d.check(
-        "the right PIN verifies (no rehash needed)",
-        ok.is_ok_and(|v| !v.needs_rehash),
-    );
-    let wrong = hasher.verify(b"483921", phc.as_str());
-    if let Err(e) = &wrong {
-        println!("  wrong PIN: {e}");
-    }
-    d.check(
-        "a wrong PIN is a plain mismatch",
-        wrong == Err(Error::Mismatch),
-    );
-    let trivial = hasher.hash_pin(&PinPolicy::DEFAULT, "123456", &mut rng);
-    if let Err(e) = &trivial {
-        println!("  PIN 123456 refused: {e}");
-    }
-    d.check("a trivial PIN is refused at enrolment", trivial.is_err());
-
-    // The site moves to a new HashKey and keeps the old one as retired.
-    let new = HashKey::new("Next-HashKey/rotated:2027-01-01!")?;
-    let set = PepperSet::new(Pepper::from_hash_key(&new))
-        .with_retired(Pepper::from_hash_key(&old))
-        .map_err(fail)?;
-    let rotated = PinHasher::new(set);
-    let v = rotated.verify(b"483920", phc.as_str());
-    if let Ok(v) = &v {
-        println!("  after rotation: {}", describe(v));
-    }
-    d.check(
-        "a hash under the retired HashKey verifies and asks for a rehash",
-        v.is_ok_and(|v| v.reason == Some(RehashReason::RetiredPepper)),
-    );
-    let rehashed = rotated
-        .hash_pin(&PinPolicy::DEFAULT, "483920", &mut rng)
-        .map_err(fail)?;
-    d.check(
-        "the rehashed PIN verifies under the new HashKey",
-        PinHasher::from_hash_key(&new)
-            .verify(b"483920", rehashed.as_str())
-            .is_ok_and(|v| !v.needs_rehash),
-    );
-    // The old HashKey is gone: its hashes cannot be migrated.
-    let gone = PinHasher::from_hash_key(&new).verify(b"483920", phc.as_str());
-    if let Err(e) = &gone {
-        println!("  old HashKey removed: {e}");
-    }
-    d.check(
-        "a hash under a removed HashKey says the user must re-enrol",
-        gone == Err(Error::UnknownPepper {
-            keyid: old.key_id(),
-        }),
-    );
-    Ok(())
 }

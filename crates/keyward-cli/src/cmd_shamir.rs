@@ -5,14 +5,14 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use keyward_core::zeroize::Zeroizing;
 use keyward_core::{Kcv, KcvMethod, KeyLength};
-use keyward_shamir::slip39::{self, GroupSpec, Params, Recovery, Share};
-use keyward_shamir::{Error, Field};
+use keyward_shamir::Error;
+use keyward_shamir::slip39::{self, GroupSpec, Params, Recovery};
 
 use crate::io::{self, CmdResult, Failure};
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        Self(e.to_string())
+        Self::Input(e.to_string())
     }
 }
 
@@ -43,18 +43,19 @@ pub enum Format {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("layout").required(true).multiple(true).args(["threshold", "groups"])))]
 pub struct SplitArgs {
     /// Member shares needed (of the single group, or of the first group).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16), requires = "shares")]
     threshold: Option<u8>,
     /// Member shares made (of the single group, or of the first group).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16), requires = "threshold")]
     shares: Option<u8>,
     /// Groups needed to recover (with --group).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16))]
     group_threshold: u8,
     /// A group as K/N (K of N member shares); repeat for each group.
-    #[arg(long = "group", value_parser = parse_group)]
+    #[arg(long = "group", value_name = "K/N", value_parser = parse_group)]
     groups: Vec<GroupSpec>,
     /// File holding the passphrase (printable ASCII; one trailing newline is
     /// ignored). Without it the passphrase is empty.
@@ -68,7 +69,7 @@ pub struct SplitArgs {
     format: Format,
     /// Generate a random master secret of this many bytes instead of reading
     /// stdin (16 to 32, even); its KCV, if any, goes to stderr.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(16..=32))]
+    #[arg(long, value_parser = parse_generate)]
     generate: Option<u8>,
 }
 
@@ -77,6 +78,17 @@ pub struct CombineArgs {
     /// File holding the passphrase (as for split).
     #[arg(long)]
     passphrase_file: Option<PathBuf>,
+}
+
+/// `--generate N`: an even number of bytes, 16 to 32 (a SLIP-0039 master
+/// secret has an even length).
+fn parse_generate(s: &str) -> Result<u8, String> {
+    match s.trim().parse::<u8>() {
+        Ok(n) if (16..=32).contains(&n) && n % 2 == 0 => Ok(n),
+        _ => Err(format!(
+            "expected an even number of bytes from 16 to 32, found {s:?}"
+        )),
+    }
 }
 
 fn parse_group(s: &str) -> Result<GroupSpec, String> {
@@ -117,7 +129,7 @@ fn read_passphrase(path: Option<&PathBuf>) -> Result<Zeroizing<Vec<u8>>, Failure
 fn parse_secret(text: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
     let digits = text.chars().filter(|c| !c.is_whitespace()).count();
     if digits % 2 != 0 {
-        return Err(Failure(format!(
+        return Err(Failure::Input(format!(
             "expected an even number of hex digits, found {digits}"
         )));
     }
@@ -138,36 +150,27 @@ fn kcv_of(secret: &[u8]) -> Option<Kcv> {
 }
 
 fn split(args: &SplitArgs) -> CmdResult {
+    // clap makes --threshold and --shares go together, and requires them or
+    // a --group.
     let mut groups = Vec::new();
-    match (args.threshold, args.shares) {
-        (Some(threshold), Some(count)) => groups.push(GroupSpec { threshold, count }),
-        (None, None) => {}
-        _ => return Err(Failure("--threshold and --shares go together".into())),
+    if let (Some(threshold), Some(count)) = (args.threshold, args.shares) {
+        groups.push(GroupSpec { threshold, count });
     }
     groups.extend(args.groups.iter().copied());
-    if groups.is_empty() {
-        return Err(Failure(
-            "expected --threshold K --shares N, or one --group K/N or more".into(),
-        ));
-    }
-    let mut params = Params::groups(args.group_threshold, &groups)?;
+    // Thresholds above the counts are usage mistakes, named by the library.
+    let mut params =
+        Params::groups(args.group_threshold, &groups).map_err(|e| Failure::Usage(e.to_string()))?;
     params.iteration_exponent = args.iteration_exponent;
     let passphrase = read_passphrase(args.passphrase_file.as_ref())?;
     let mut rng = keyward_core::os_rng();
     let secret = match args.generate {
         Some(n) => {
-            if n % 2 != 0 {
-                return Err(Error::SecretLength {
-                    found: usize::from(n),
-                }
-                .into());
-            }
             let mut s = Zeroizing::new(vec![0u8; usize::from(n)]);
             keyward_core::rand_core::Rng::fill_bytes(&mut rng, &mut s);
             s
         }
         None => {
-            let input = io::read_stdin_secret("the master secret as hex")?;
+            let input = io::read_stdin_secret_line("the master secret as hex")?;
             parse_secret(io::single_line(&input, "the master secret as hex")?)?
         }
     };
@@ -184,7 +187,7 @@ fn split(args: &SplitArgs) -> CmdResult {
         }
     }
     if let Some(kcv) = kcv_of(&secret) {
-        eprintln!("KCV {kcv}");
+        io::note(&format!("KCV {kcv}"))?;
     }
     Ok(())
 }
@@ -226,7 +229,7 @@ fn combine(args: &CombineArgs) -> CmdResult {
         add_line(&mut recovery, line)?;
     }
     if !recovery.is_complete() {
-        eprintln!("keyward: {}", recovery.progress());
+        io::note(&format!("keyward: {}", recovery.progress()))?;
     }
     let secret = recovery.finish(&passphrase)?;
     io::out(&keyward_core::hex::to_lower_zeroizing(
@@ -235,108 +238,5 @@ fn combine(args: &CombineArgs) -> CmdResult {
     if let Some(kcv) = kcv_of(secret.expose_secret()) {
         io::out(&format!("KCV {kcv}"))?;
     }
-    Ok(())
-}
-
-/// `keyward demo`: the 2-of-3 backup key on smart cards.
-pub fn demo(d: &mut crate::cmd_demo::Demo) -> CmdResult {
-    println!("== Backup key on smart cards (SLIP-0039, 2 of 3) ==");
-    let mut rng = keyward_core::os_rng();
-    let key = keyward_core::AesKey::generate(KeyLength::Aes256, &mut rng);
-    println!("  new AES-256 backup key, KCV {}", key.kcv());
-    let mut params = Params::single(2, 3)?;
-    params.iteration_exponent = 0;
-    let groups = slip39::split(key.expose_secret(), b"", &params, &mut rng)?;
-    let cards: Vec<Zeroizing<Vec<u8>>> = groups.iter().flatten().map(Share::to_bytes).collect();
-    for (n, card) in (1usize..).zip(&cards) {
-        println!("  card {n}: {} bytes", card.len());
-    }
-    d.check(
-        "each card holds 42 bytes",
-        cards.iter().all(|c| c.len() == 42),
-    );
-    let card = |i: usize| cards.get(i).map_or(&[][..], |c| c.as_slice());
-
-    // Cards 3 and 1, in that order.
-    let mut r = Recovery::new();
-    r.add_bytes(card(2))?;
-    let progress = r.add_bytes(card(0))?;
-    println!("  read card 3 then card 1: {progress}");
-    let back = r.finish(b"")?;
-    let same = keyward_core::AesKey::from_slice(back.expose_secret()).is_ok_and(|k| k == key);
-    d.check("cards 3 and 1 rebuild the key (same KCV)", same);
-
-    // The same card read twice.
-    let mut r = Recovery::new();
-    r.add_bytes(card(1))?;
-    let twice = r.add_bytes(card(1));
-    if let Err(e) = &twice {
-        println!("  card 2 read twice: {e}");
-    }
-    d.check(
-        "the same card twice is named",
-        matches!(twice, Err(Error::DuplicateShare { share: 2, first: 1 })),
-    );
-    let one = r.finish(b"");
-    if let Err(e) = &one {
-        println!("  one card only: {e}");
-    }
-    d.check(
-        "one card is not enough",
-        matches!(one, Err(Error::InsufficientMembers { .. })),
-    );
-
-    // A card from another appliance.
-    let mut other_params = params.clone();
-    other_params.identifier = Some(
-        groups
-            .first()
-            .and_then(|g| g.first())
-            .map_or(0, |s| s.identifier() ^ 1),
-    );
-    let other = slip39::split(key.expose_secret(), b"", &other_params, &mut rng)?;
-    let foreign = other
-        .first()
-        .and_then(|g| g.get(1))
-        .map(Share::to_bytes)
-        .unwrap_or_default();
-    let mut r = Recovery::new();
-    r.add_bytes(card(0))?;
-    let err = r.add_bytes(&foreign);
-    if let Err(e) = &err {
-        println!("  card from another set: {e}");
-    }
-    d.check(
-        "a card of another share set is named (identifier differs)",
-        matches!(
-            err,
-            Err(Error::ForeignShare {
-                share: 2,
-                field: Field::Identifier
-            })
-        ),
-    );
-
-    // A damaged card: one bit flipped in the middle.
-    let mut damaged = Zeroizing::new(card(1).to_vec());
-    if let Some(b) = damaged.get_mut(20) {
-        *b ^= 0x04;
-    }
-    let mut r = Recovery::new();
-    r.add_bytes(card(0))?;
-    let err = r.add_bytes(&damaged);
-    if let Err(e) = &err {
-        println!("  damaged card: {e}");
-    }
-    d.check(
-        "a damaged card is named with the word to check",
-        matches!(
-            err,
-            Err(Error::Checksum {
-                share: 2,
-                word: Some(_)
-            })
-        ),
-    );
     Ok(())
 }

@@ -3,18 +3,22 @@
 // A std binary: `std::` paths are the natural ones here.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
+// main -> commands (cmd_*.rs, demo/) -> library: no command module imports
+// another command's or the demo's items, except the demo, which tells its
+// stories with the library and the commands' file helpers.
 mod cmd_blob;
 mod cmd_ceremony;
 mod cmd_components;
-mod cmd_demo;
 mod cmd_hashkey;
-mod cmd_hashkey_ceremony;
+mod cmd_kcv;
 mod cmd_key;
 mod cmd_pinhash;
 mod cmd_shamir;
 mod cmd_superpin;
+mod demo;
 mod io;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -22,9 +26,10 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 /// The contract every subcommand follows, appended to every `--help`.
 const CONTRACT: &str = "\
 Secrets (keys, PINs, passphrases, shares) are read from stdin or from files, never from
-the command line. Results go to stdout, messages to stderr.
-Exit codes: 0 success; 1 bad input or failed verification (one line `keyward: error: ...`);
-2 usage error.";
+the command line; typed at a terminal, they are read with echo off. Results go to stdout,
+messages to stderr.
+Exit codes: 0 success; 1 bad input or failed verification (one line `keyward: error: ...`),
+or stdout/stderr could not be written; 2 usage error.";
 
 /// Appends the contract to the help of a command and of all its subcommands.
 fn with_contract(cmd: clap::Command) -> clap::Command {
@@ -49,7 +54,7 @@ enum Command {
     #[command(subcommand)]
     Key(cmd_key::KeyCommand),
     /// Print the KCV of the AES key read from stdin (hex).
-    Kcv(cmd_key::KcvArgs),
+    Kcv(cmd_kcv::KcvArgs),
     /// XOR key components: split a key, combine components.
     #[command(subcommand)]
     Components(cmd_components::ComponentsCommand),
@@ -86,7 +91,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Key(c) => cmd_key::run(c),
-        Command::Kcv(a) => cmd_key::kcv(&a),
+        Command::Kcv(a) => cmd_kcv::run(&a),
         Command::Components(c) => cmd_components::run(c),
         Command::Hashkey(c) => cmd_hashkey::run(c),
         Command::Superpin(c) => cmd_superpin::run(c),
@@ -95,13 +100,16 @@ fn main() -> ExitCode {
         Command::Shamir(c) => cmd_shamir::run(c),
         Command::Ceremony(c) => cmd_ceremony::run_ceremony(c),
         Command::Card(c) => cmd_ceremony::run_card(c),
-        Command::Demo => cmd_demo::run(),
+        Command::Demo => demo::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("keyward: error: {failure}");
-            ExitCode::from(1)
+            if failure.is_reported() {
+                // stderr may be closed too: then the exit code alone reports.
+                let _ = writeln!(std::io::stderr().lock(), "keyward: error: {failure}");
+            }
+            ExitCode::from(failure.exit_code())
         }
     }
 }

@@ -309,17 +309,3 @@ fn sdk_params_both_directions_and_errors() {
     );
     assert!(!stderr(&e).contains("77665544"), "values are never echoed");
 }
-
-#[test]
-fn demo_includes_blob_steps() {
-    let demo = keyward(&["demo"], b"");
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stdout)
-    );
-    let out = String::from_utf8(demo.stdout).unwrap();
-    assert!(out.contains("== BLOB sealing"));
-    assert!(out.contains("ok    a wrong derive vector is named by key id"));
-    assert!(out.contains("ok    rekey moves the BLOB to the new key"));
-}

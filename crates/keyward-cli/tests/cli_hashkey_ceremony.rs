@@ -1,5 +1,4 @@
-//! `keyward hashkey migrate` end to end, and the HashKey migration part of
-//! `keyward demo`.
+//! `keyward hashkey migrate` end to end.
 
 #![allow(
     clippy::unwrap_used,
@@ -143,6 +142,24 @@ fn migrate_accepted_reseals_every_template_in_order_and_lists_reenrolment() {
 
     let new = SiteHashKey::enable(&HashKey::new(SITE).unwrap());
     let written = std::fs::read_to_string(&out).unwrap();
+    // Written whole through a private temporary file: mode 0600, no
+    // temporary file left beside it.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        let dir = out.parent().unwrap();
+        let leftovers: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".keyward-migrate-")
+            })
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
     let rows: Vec<Vec<&str>> = written.lines().map(|l| l.split('\t').collect()).collect();
     assert_eq!(rows.len(), 4);
     for (n, (row, (user, slot))) in rows
@@ -251,27 +268,4 @@ fn migrate_names_a_bad_input_line() {
         err.contains("line 1: expected USER<TAB>SLOT<TAB>BLOB"),
         "{err}"
     );
-}
-
-#[test]
-fn demo_includes_the_hashkey_migration() {
-    let out = run(&["demo"]);
-    let o = text(&out.stdout);
-    assert!(out.status.success(), "{o}");
-    assert!(
-        o.contains("== HashKey migration (built-in default -> site HashKey) =="),
-        "{o}"
-    );
-    assert!(
-        o.contains("refusing to switch HashKey 7ecc060f to cc29e517: 2 PIN/password hashes"),
-        "{o}"
-    );
-    assert!(
-        o.contains("ok    the switch is refused while 2 PIN hashes exist under the old HashKey")
-    );
-    assert!(o.contains("  must re-enrol: alice, bob\n"), "{o}");
-    assert!(o.contains(
-        "ok    all 3 templates re-sealed; they open under the site HashKey, not the default"
-    ));
-    assert!(!o.contains("FAIL"), "{o}");
 }

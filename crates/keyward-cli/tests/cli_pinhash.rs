@@ -157,13 +157,3 @@ fn passwords_are_normalised() {
         "keyward: error: a password must have 8 to 128 characters (after NFKC normalisation), found 5\n"
     );
 }
-
-#[test]
-fn demo_includes_the_pin_steps() {
-    let out = keyward(&["demo"], "");
-    assert!(out.status.success(), "{}", text(&out.stdout));
-    let o = text(&out.stdout);
-    assert!(o.contains("== PIN hashing under the site HashKey"));
-    assert!(o.contains("ok    a hash under a removed HashKey says the user must re-enrol"));
-    assert!(!o.contains("FAIL"));
-}

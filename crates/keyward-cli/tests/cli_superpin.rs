@@ -1,5 +1,6 @@
-//! `keyward superpin …` and the Super PIN part of `keyward demo`, run as a
-//! user would: secrets on stdin.
+//! `keyward superpin …` on freshly generated Super PINs, run as a user would:
+//! secrets on stdin. Fixed inputs and their exact answers are snapshot cases,
+//! `tests/cmd/superpin-*.toml`.
 
 #![allow(
     clippy::unwrap_used,
@@ -62,67 +63,4 @@ fn check_names_every_failing_group() {
         text(&out.stderr),
         "keyward: error: Super PIN check failed in groups 2, 5 and 8 of 9: a character is mistyped there, or the group is in the wrong place\n"
     );
-}
-
-#[test]
-fn check_reports_length_and_characters() {
-    let pin = generate();
-    let out = keyward(&["superpin", "check"], &pin[..61]);
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        text(&out.stderr),
-        "keyward: error: a Super PIN has 54 characters (separators not counted), found 53\n"
-    );
-    let typo = format!("{}U{}", &pin[..14], &pin[15..]);
-    let out = keyward(&["superpin", "check"], &typo);
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("letter U at position 15 (group 3, character 1)"),
-        "{err}"
-    );
-    let out = keyward(&["superpin", "check"], "");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("expected the Super PIN on stdin, found nothing"));
-}
-
-#[test]
-fn check_recovery_code_mode() {
-    let pin = generate();
-    let out = keyward(&["superpin", "check", "--recovery-code"], &pin);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("a Recovery Code has 30 characters"));
-    // The first five groups of a Super PIN are not a Recovery Code: the
-    // group constants differ, so every group fails.
-    let five: Vec<&str> = pin.split('-').take(5).collect();
-    let out = keyward(&["superpin", "check", "--recovery-code"], &five.join("-"));
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("Recovery Code check failed in groups 1, 2, 3, 4 and 5 of 5")
-    );
-}
-
-#[test]
-fn usage_errors_exit_2_and_secrets_never_come_from_argv() {
-    let out = keyward(&["superpin"], "");
-    assert_eq!(out.status.code(), Some(2));
-    let out = keyward(&["superpin", "check", "1VCWZG-GCD1HT"], "");
-    assert_eq!(out.status.code(), Some(2));
-}
-
-#[test]
-fn demo_runs_the_super_pin_story() {
-    let out = keyward(&["demo"], "");
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
-    for line in [
-        "== Super PIN ==",
-        "ok    a mistyped group is named (group 4)",
-        "ok    the Super PIN (typed in lowercase) unlocks the account keys",
-        "ok    the Recovery Code resets the password; the new password unlocks",
-        "ok    a reused Recovery Code fails",
-    ] {
-        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
-    }
-    assert!(!stdout.contains("FAIL"), "{stdout}");
 }
