@@ -4,6 +4,7 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod cmd_blob;
+mod cmd_card;
 mod cmd_ceremony;
 mod cmd_components;
 mod cmd_demo;
@@ -73,7 +74,7 @@ enum Command {
     Ceremony(cmd_ceremony::CeremonyCommand),
     /// Backup-key cards: change the PIN, copy, show (no PIN).
     #[command(subcommand)]
-    Card(cmd_ceremony::CardCommand),
+    Card(cmd_card::CardCommand),
     /// Run every ceremony on built-in defaults and report.
     Demo,
 }
@@ -93,8 +94,8 @@ fn main() -> ExitCode {
         Command::Blob(c) => cmd_blob::run(*c),
         Command::Pin(c) => cmd_pinhash::run(c),
         Command::Shamir(c) => cmd_shamir::run(c),
-        Command::Ceremony(c) => cmd_ceremony::run_ceremony(c),
-        Command::Card(c) => cmd_ceremony::run_card(c),
+        Command::Ceremony(c) => cmd_ceremony::run(c),
+        Command::Card(c) => cmd_card::run(c),
         Command::Demo => cmd_demo::run(),
     };
     match result {
