@@ -1,5 +1,13 @@
 //! The backup-key ceremony: cards, PINs, read-back, recovery errors.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
 
 use chacha20::ChaCha20Rng;
 use chacha20::rand_core::SeedableRng;

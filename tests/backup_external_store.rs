@@ -3,7 +3,15 @@
 //! reports them as "low / last try / locked", and may be absent. The
 //! recovery works with it unchanged, and checks the share against the
 //! header.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
 
 use chacha20::ChaCha20Rng;
 use chacha20::rand_core::SeedableRng;

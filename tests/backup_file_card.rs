@@ -1,6 +1,14 @@
 //! `FileCard`: the card file counts the try before the PIN is checked, under
 //! an exclusive lock, and is always replaced whole.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
 
 use std::path::{Path, PathBuf};
 

@@ -180,6 +180,7 @@ mod tests {
     use super::*;
     use crate::backup::{BackupOptions, DEFAULT_PIN, TEST_ARGON2, create};
     use alloc::boxed::Box;
+    use alloc::string::ToString;
     use chacha20::ChaCha20Rng;
     use chacha20::rand_core::SeedableRng;
 
