@@ -21,7 +21,9 @@ use super::store::{CardHeader, CardStore, PinEntry, WriteMode};
 /// One PIN attempt on a record, counted before the check: the record with
 /// its counter incremented goes through `persist` before Argon2 runs; a
 /// right PIN resets the counter (persisted again). If the first `persist`
-/// fails, no PIN is tried and its error is returned.
+/// fails, no PIN is tried and its error is returned. If the reset after a
+/// right PIN cannot be persisted, the share is not returned either (the
+/// error says so) and the card keeps the counted try: the conservative side.
 pub(super) fn unlock_counted(
     card: &mut Card,
     pin: Option<&[u8]>,
