@@ -1,4 +1,4 @@
-//! The HashKey ceremony and migration (DESIGN.md situation 5).
+//! The HashKey ceremony and migration (`docs/design.md#site-hashkey-and-irreversible-pins`).
 //!
 //! **Enable** a site HashKey with [`SiteHashKey::enable`]: it derives the PIN
 //! pepper and the template key from the HashKey's purpose subkeys

@@ -1,6 +1,7 @@
 #![no_main]
-//! keyward (facade): `backup::fuzz_card_record` on arbitrary input: never a
-//! panic, and every record that parses serialises back to the same bytes.
+//! keyward (facade): `backup::fuzz_card_record` (feature `fuzzing`) on
+//! arbitrary input: never a panic, and every record that parses serialises
+//! back to the same bytes.
 
 use libfuzzer_sys::fuzz_target;
 

@@ -1,15 +1,17 @@
-//! `keyward ceremony backup|recover` and `keyward card change-pin|copy|info`:
-//! the backup-key ceremony on PIN-protected card files (`keyward::backup`).
+//! `keyward ceremony backup|recover`: the backup-key ceremony on
+//! PIN-protected card files (`keyward::backup`). The command opens the card
+//! files as stores (`FileCard`) and hands them to the facade, which writes,
+//! reads back and recovers over the card-storage trait; each card file counts
+//! its own PIN tries. `keyward card ...` is in `cmd_card.rs`.
 //!
 //! PINs are never taken from the command line: `--pin-file` (one line per
-//! card) or stdin. On a terminal, stdin is read with echo off (`stty -echo`,
-//! restored afterwards); otherwise one line per PIN is read from stdin.
+//! card) or stdin. On a terminal, stdin is read with echo off (`rpassword`);; otherwise one line per PIN is read from stdin.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use keyward::backup::{self, BackupOptions, Card, CardRecovery};
+use keyward::backup::{self, BackupOptions, CardRecovery, CardStore, FileCard};
 use keyward::superpin::Argon2Params;
 use keyward_core::zeroize::Zeroizing;
 
@@ -21,8 +23,8 @@ impl From<backup::Error> for Failure {
     }
 }
 
-/// Exit codes, shared by every subcommand here.
-const EXIT_CODES: &str = "Exit codes: 0 success; 1 bad input, wrong PIN, blocked, damaged or \
+/// Exit codes, shared by every subcommand here and in `cmd_card.rs`.
+pub const EXIT_CODES: &str = "Exit codes: 0 success; 1 bad input, wrong PIN, blocked, damaged or \
 foreign card, failed read-back or KCV mismatch (one line `keyward: error: ...` on stderr); \
 2 usage error.";
 
@@ -45,40 +47,14 @@ pub enum CeremonyCommand {
     /// K cards are read; progress goes to stderr ("card 2 of 3 read; 1 more
     /// needed"). PINs come from --pin-file (one line per card, in the order of
     /// the cards) or from stdin: on a terminal a prompt per card with echo
-    /// off, otherwise one line per card. A wrong PIN is written back into
-    /// the card file (its counter); three in a row block the card. Prints the
+    /// off, otherwise one line per card. Each card file counts the try before
+    /// its PIN is checked; three wrong PINs in a row block it. Prints the
     /// key as lowercase hex on stdout and `KCV XXXXXX` on stderr.
     ///
     /// Exit codes: 0 success; 1 wrong PIN, blocked, damaged or foreign card,
     /// the same card twice, too few cards, KCV mismatch (one line
     /// `keyward: error: ...` on stderr); 2 usage error.
     Recover(RecoverArgs),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum CardCommand {
-    /// Change a card's PIN (re-seals its share under the new PIN).
-    ///
-    /// Reads the old PIN, then the new PIN, from stdin (one line each), or on
-    /// a terminal prompts with echo off (new PIN twice). The new PIN has 6 to
-    /// 16 digits and is not trivial (not 123456, 111111, 654321 ...). A wrong
-    /// old PIN counts as a try and is written back into the card file.
-    ///
-    /// Exit codes: 0 success; 1 wrong or refused PIN, blocked or damaged card;
-    /// 2 usage error.
-    ChangePin(CardPathArgs),
-    /// Copy a card one-to-one (same share, PIN and counter) for the
-    /// disaster-recovery set. Refuses to overwrite NEW.
-    ///
-    /// Exit codes: 0 success; 1 damaged card or NEW exists; 2 usage error.
-    Copy(CopyArgs),
-    /// Show a card's label, set id, card number, KCV and tries left (no PIN).
-    ///
-    /// Output on stdout, one `name: value` per line. Compare the KCV with the
-    /// backup key's to check a card belongs to it.
-    ///
-    /// Exit codes: 0 success; 1 damaged card; 2 usage error.
-    Info(CardPathArgs),
 }
 
 #[derive(Debug, Args)]
@@ -116,78 +92,24 @@ pub struct RecoverArgs {
     pin_file: Option<PathBuf>,
 }
 
-#[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
-pub struct CardPathArgs {
-    /// The card file.
-    card: PathBuf,
-}
-
-#[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
-pub struct CopyArgs {
-    /// The card file to copy.
-    card: PathBuf,
-    /// The new card file (must not exist).
-    new: PathBuf,
-}
-
-pub fn run_ceremony(cmd: CeremonyCommand) -> CmdResult {
+pub fn run(cmd: CeremonyCommand) -> CmdResult {
     match cmd {
         CeremonyCommand::Backup(a) => backup_cmd(&a),
         CeremonyCommand::Recover(a) => recover_cmd(&a),
     }
 }
 
-pub fn run_card(cmd: CardCommand) -> CmdResult {
-    match cmd {
-        CardCommand::ChangePin(a) => change_pin_cmd(&a.card),
-        CardCommand::Copy(a) => copy_cmd(&a.card, &a.new),
-        CardCommand::Info(a) => info_cmd(&a.card),
-    }
-}
-
-// ---- files ----
-
-pub(crate) fn read_card(path: &Path, no: usize) -> Result<Card, Failure> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::Input(format!("reading card {}: {e}", path.display())))?;
-    Ok(backup::parse_numbered(&bytes, no)?)
-}
-
-/// Writes a card file through a temporary file and a rename.
-pub(crate) fn save_card(path: &Path, card: &Card) -> CmdResult {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, card.to_bytes())
-        .map_err(|e| Failure::Input(format!("writing card {}: {e}", tmp.display())))?;
-    std::fs::rename(&tmp, path)
-        .map_err(|e| Failure::Input(format!("writing card {}: {e}", path.display())))?;
-    Ok(())
-}
-
-pub(crate) fn create_new(path: &Path, bytes: &[u8]) -> CmdResult {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| Failure::Input(format!("creating {}: {e}", path.display())))?;
-    f.write_all(bytes)?;
-    Ok(())
-}
-
 // ---- PINs ----
 
 /// Where PINs come from: a file's lines, stdin's lines, or the terminal.
-enum PinSource {
+pub enum PinSource {
     Lines(std::vec::IntoIter<Zeroizing<String>>),
     Stdin,
     Terminal,
 }
 
 impl PinSource {
-    fn new(pin_file: Option<&PathBuf>) -> Result<Self, Failure> {
+    pub fn new(pin_file: Option<&PathBuf>) -> Result<Self, Failure> {
         if let Some(path) = pin_file {
             let text = io::read_secret_file(path, "the PIN file")?;
             let lines: Vec<Zeroizing<String>> = text
@@ -203,7 +125,7 @@ impl PinSource {
         }
     }
 
-    fn next(&mut self, prompt: &str) -> Result<Zeroizing<String>, Failure> {
+    pub fn next(&mut self, prompt: &str) -> Result<Zeroizing<String>, Failure> {
         match self {
             Self::Lines(it) => it
                 .next()
@@ -223,36 +145,23 @@ impl PinSource {
     }
 }
 
-/// Prompts on stderr and reads one line from the terminal with echo off.
-/// `stty` (POSIX) switches echo; if it is missing the line is read with echo
-/// and a warning is printed.
+/// Prompts on the terminal and reads one line with echo off (`rpassword`).
 fn read_no_echo(prompt: &str) -> Result<Zeroizing<String>, Failure> {
-    let stty = |arg: &str| {
-        std::process::Command::new("stty")
-            .arg(arg)
-            .stdin(std::process::Stdio::inherit())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    eprint!("{prompt}: ");
-    let silent = stty("-echo");
-    if !silent {
-        eprint!("(warning: echo could not be turned off) ");
-    }
-    let mut line = Zeroizing::new(String::new());
-    let r = std::io::stdin().lock().read_line(&mut line);
-    if silent {
-        stty("echo");
-        eprintln!();
-    }
-    r?;
+    let line = io::prompt_no_echo(&format!("{prompt}: "), prompt)?;
     Ok(Zeroizing::new(line.trim().to_owned()))
 }
 
 // ---- commands ----
 
+fn card_paths(dir: &Path, n: u8) -> Vec<PathBuf> {
+    (1..=n)
+        .map(|i| dir.join(format!("card-{i}.kwcard")))
+        .collect()
+}
+
 fn backup_cmd(a: &BackupArgs) -> CmdResult {
-    let mut opts = BackupOptions::new(a.threshold, a.shares)?;
+    let mut opts =
+        BackupOptions::new(a.threshold, a.shares).map_err(|e| Failure::Usage(e.to_string()))?;
     opts.label_prefix.clone_from(&a.label);
     opts.argon2 = Argon2Params {
         m_cost_kib: a.argon2_memory,
@@ -262,36 +171,28 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
     opts.argon2
         .validate()
         .map_err(|e| Failure::Input(format!("Argon2 parameters: {e}")))?;
-    let paths: Vec<PathBuf> = (1..=a.shares)
-        .map(|i| a.out.join(format!("card-{i}.kwcard")))
-        .collect();
+    let paths = card_paths(&a.out, a.shares);
+    // Checked for all cards before any is written (each write refuses too).
     if let Some(p) = paths.iter().find(|p| p.exists()) {
         return Err(Failure::Input(format!(
             "{} exists: refusing to overwrite a card",
             p.display()
         )));
     }
-    let mut rng = keyward_core::os_rng();
-    let made = backup::create(&opts, &mut rng)?;
     std::fs::create_dir_all(&a.out)
         .map_err(|e| Failure::Input(format!("creating {}: {e}", a.out.display())))?;
-    for (path, card) in paths.iter().zip(&made.cards) {
-        create_new(path, &card.to_bytes())?;
-    }
-    // Read back from the files themselves, as written.
-    let mut from_files = Vec::with_capacity(paths.len());
-    for (i, path) in paths.iter().enumerate() {
-        from_files.push(read_card(path, i + 1)?);
-    }
-    let subsets = backup::verify_read_back(&from_files, backup::DEFAULT_PIN)?;
-    eprintln!(
-        "keyward: {} cards written, {} needed; read-back ok: all {subsets} sets of {} cards rebuild the key",
-        a.shares, a.threshold, a.threshold
-    );
-    eprintln!("keyward: every card has PIN 123456: change it with `keyward card change-pin CARD`");
+    let mut stores: Vec<FileCard> = paths.iter().map(FileCard::new).collect();
+    let mut rng = keyward_core::os_rng();
+    // Writes each card file, then reads every k-subset back from the files.
+    let made = backup::create_on(&opts, &mut stores, &mut rng)?;
+    io::note(&format!(
+        "keyward: {} cards written, {} needed; read-back ok: all {} sets of {} cards rebuild the key",
+        a.shares, a.threshold, made.subsets, a.threshold
+    ))?;
+    io::note("keyward: every card has PIN 123456: change it with `keyward card change-pin CARD`")?;
     io::out(&format!("KCV {}", made.kcv))?;
-    for (path, card) in paths.iter().zip(&made.cards) {
-        io::out(&format!("{}\t{}", path.display(), card.label()))?;
+    for (i, path) in (1..=a.shares).zip(&paths) {
+        io::out(&format!("{}\t{}", path.display(), opts.label(i)))?;
     }
     Ok(())
 }
@@ -299,100 +200,31 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
 fn recover_cmd(a: &RecoverArgs) -> CmdResult {
     let mut pins = PinSource::new(a.pin_file.as_ref())?;
     let mut rec = CardRecovery::new();
-    for (i, path) in a.cards.iter().enumerate() {
-        let no = i + 1;
-        if rec.progress().needed > 0 && rec.progress().is_complete() {
-            eprintln!(
+    for path in &a.cards {
+        let no = rec.next_number();
+        if rec.progress().is_complete() {
+            io::note(&format!(
                 "keyward: card {no} ({}) not needed: enough cards read",
                 path.display()
-            );
+            ))?;
+            rec.skip();
             continue;
         }
-        let mut card = read_card(path, no)?;
-        eprintln!(
+        let mut card = FileCard::new(path);
+        let header = card.read_header().map_err(|error| backup::Error::Card {
+            card: Some(no),
+            error,
+        })?;
+        io::note(&format!(
             "keyward: card {no}: {} (set {:04X})",
-            card.label(),
-            card.set_id()
-        );
-        let pin = pins.next(&format!("PIN for card {no} ({})", card.label()))?;
-        let before = card.wrong_pins();
-        let r = rec.add(&mut card, pin.as_bytes());
-        if card.wrong_pins() != before {
-            save_card(path, &card)?;
-        }
-        let progress = r?;
-        eprintln!("keyward: {progress}");
+            header.label, header.set_id
+        ))?;
+        let pin = pins.next(&format!("PIN for card {no} ({})", header.label))?;
+        let progress = rec.add(&mut card, Some(pin.as_bytes()))?;
+        io::note(&format!("keyward: {progress}"))?;
     }
     let key = rec.finish()?;
     io::out(&key.expose_hex())?;
-    eprintln!("KCV {}", key.kcv());
-    Ok(())
-}
-
-fn change_pin_cmd(path: &Path) -> CmdResult {
-    let mut card = read_card(path, 0)?;
-    let terminal = std::io::stdin().is_terminal();
-    let mut pins = PinSource::new(None)?;
-    let old = pins.next(&format!("current PIN of {}", card.label()))?;
-    let new = pins.next("new PIN (6 to 16 digits)")?;
-    if terminal {
-        let again = pins.next("new PIN again")?;
-        if *again != *new {
-            return Err(Failure::Input(
-                "the two new PINs differ: PIN not changed".into(),
-            ));
-        }
-    }
-    let before = card.wrong_pins();
-    let mut rng = keyward_core::os_rng();
-    let r = card.change_pin(old.as_bytes(), new.as_bytes(), &mut rng);
-    if r.is_ok() || card.wrong_pins() != before {
-        save_card(path, &card)?;
-    }
-    r?;
-    eprintln!("keyward: PIN of {} changed", card.label());
-    Ok(())
-}
-
-/// Copies a card file one-to-one after checking it parses.
-pub(crate) fn copy_card(from: &Path, to: &Path) -> Result<Card, Failure> {
-    let card = read_card(from, 0)?;
-    create_new(to, &card.duplicate().to_bytes())?;
-    Ok(card)
-}
-
-fn copy_cmd(from: &Path, to: &Path) -> CmdResult {
-    let card = copy_card(from, to)?;
-    eprintln!(
-        "keyward: {} copied to {} ({}, KCV {})",
-        from.display(),
-        to.display(),
-        card.label(),
-        card.kcv_hex()
-    );
-    Ok(())
-}
-
-fn info_cmd(path: &Path) -> CmdResult {
-    let card = read_card(path, 0)?;
-    let p = card.argon2();
-    io::out(&format!("label: {}", card.label()))?;
-    io::out(&format!("set id: {:04X}", card.set_id()))?;
-    io::out(&format!(
-        "card: {} of {} ({} needed)",
-        card.number(),
-        card.shares(),
-        card.threshold()
-    ))?;
-    io::out(&format!("KCV: {}", card.kcv_hex()))?;
-    io::out(&format!(
-        "tries left: {}{}",
-        card.tries_left(),
-        if card.is_blocked() { " (blocked)" } else { "" }
-    ))?;
-    io::out(&format!(
-        "argon2id: m={} KiB, t={}, p={}",
-        p.m_cost_kib, p.t_cost, p.p_cost
-    ))?;
+    io::note(&format!("KCV {}", key.kcv()))?;
     Ok(())
 }

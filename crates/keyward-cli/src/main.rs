@@ -7,6 +7,7 @@
 // another command's or the demo's items, except the demo, which tells its
 // stories with the library and the commands' file helpers.
 mod cmd_blob;
+mod cmd_card;
 mod cmd_ceremony;
 mod cmd_components;
 mod cmd_hashkey;
@@ -78,7 +79,7 @@ enum Command {
     Ceremony(cmd_ceremony::CeremonyCommand),
     /// Backup-key cards: change the PIN, copy, show (no PIN).
     #[command(subcommand)]
-    Card(cmd_ceremony::CardCommand),
+    Card(cmd_card::CardCommand),
     /// Run every ceremony on built-in defaults and report.
     Demo,
 }
@@ -98,8 +99,8 @@ fn main() -> ExitCode {
         Command::Blob(c) => cmd_blob::run(*c),
         Command::Pin(c) => cmd_pinhash::run(c),
         Command::Shamir(c) => cmd_shamir::run(c),
-        Command::Ceremony(c) => cmd_ceremony::run_ceremony(c),
-        Command::Card(c) => cmd_ceremony::run_card(c),
+        Command::Ceremony(c) => cmd_ceremony::run(c),
+        Command::Card(c) => cmd_card::run(c),
         Command::Demo => demo::run(),
     };
     match result {

@@ -349,3 +349,42 @@ fn default_pin_parameters_are_owasp() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_missing_card_file_is_named() {
+    let dir = tmp("missing");
+    let gone = dir.join("card-9.kwcard");
+    let o = keyward(&["card", "info", s(&gone)], "");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(&format!(
+            "the card is not there (card file {}): insert or attach it",
+            gone.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let (_, cards) = backup(&dir, "2", "3");
+    let o = recover(&[&cards[0], &gone], "123456\n123456\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("keyward: error: card 2 is not there (card file "),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn card_files_and_copies_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp("mode");
+    let (_, cards) = backup(&dir, "2", "2");
+    let copy = dir.join("copy.kwcard");
+    let o = keyward(&["card", "copy", s(&cards[0]), s(&copy)], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    for p in [&cards[0], &cards[1], &copy] {
+        let mode = std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", p.display());
+    }
+}
