@@ -26,7 +26,7 @@ pub mod keyring;
 
 pub use derive::{BlobKind, DatabaseKey, KeySetting, RecordId, RecordKey};
 pub use error::{Error, KeyIdList, MAX_KEYS, Result};
-pub use format::{Header, encryption_version, sealed_len};
+pub use format::{Header, Suite, encryption_version, sealed_len, sealed_len_for};
 pub use inputs::{DeriveVector, StaticIv, StaticKey, StorageDeriveKey};
 #[cfg(feature = "alloc")]
 pub use keyring::{Failed, Migration, OwnedRecordId, Resealed};
