@@ -16,17 +16,22 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod derive;
-pub mod error;
-pub mod format;
+mod derive;
+mod error;
+mod format;
+#[cfg(feature = "fuzzing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fuzzing")))]
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod inputs;
-pub mod keyring;
+mod inputs;
+mod keyring;
 
 pub use derive::{BlobKind, DatabaseKey, KeySetting, RecordId, RecordKey};
 pub use error::{Error, KeyIdList, MAX_KEYS, Result};
-pub use format::{Header, Suite, encryption_version, sealed_len, sealed_len_for};
+pub use format::{
+    FLAG_NONCE, HEADER_LEN, Header, NONCE_LEN, Suite, TAG_LEN, VERSION, encryption_version,
+    sealed_len, sealed_len_for,
+};
 pub use inputs::{DeriveVector, StaticIv, StaticKey, StorageDeriveKey};
 #[cfg(feature = "alloc")]
 pub use keyring::{Failed, Migration, OwnedRecordId, Resealed};
