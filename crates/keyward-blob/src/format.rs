@@ -776,7 +776,7 @@ mod tests {
         assert!(text.starts_with("BLOB authentication failed"), "{text}");
     }
 
-    /// DESIGN.md: "no associated data" and "one empty associated data" are
+    /// `docs/formats.md` "Sealed BLOB, version 1": "no associated data" and "one empty associated data" are
     /// different inputs. Pinned for the raw cipher and for the context
     /// component, which is present (and empty) by default.
     #[test]

@@ -693,7 +693,8 @@ mod tests {
         assert_eq!(DeriveVector::new(42).unwrap().to_string(), "0x0000002A");
     }
 
-    /// The example of DESIGN.md situation 3 and issue 5 §1, exactly.
+    /// The example of `docs/formats.md` "Storage derive key parameter form"
+    /// (`docs/design.md#per-record-blob-protection`), exactly.
     #[test]
     fn storage_derive_key_words_are_big_endian() {
         let bytes = hex_literal::hex!(
