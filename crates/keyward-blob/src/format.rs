@@ -533,7 +533,8 @@ impl DatabaseKey {
     }
 }
 
-#[cfg(test)]
+// The tests use the `alloc` conveniences (`seal`, `open`, `to_params`).
+#[cfg(all(test, feature = "alloc"))]
 mod tests {
     extern crate std;
     use super::*;

@@ -513,7 +513,8 @@ impl fmt::Debug for StaticIv {
     }
 }
 
-#[cfg(test)]
+// The tests use the `alloc` conveniences (`seal`, `open`, `to_params`).
+#[cfg(all(test, feature = "alloc"))]
 mod tests {
     extern crate std;
     use super::*;
