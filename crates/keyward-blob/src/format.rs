@@ -534,7 +534,8 @@ impl DatabaseKey {
 }
 
 // The tests use the `alloc` conveniences (`seal`, `open`, `to_params`).
-#[cfg(all(test, feature = "alloc"))]
+#[cfg(test)]
+#[cfg(feature = "alloc")]
 mod tests {
     extern crate std;
     use super::*;

@@ -514,7 +514,8 @@ impl fmt::Debug for StaticIv {
 }
 
 // The tests use the `alloc` conveniences (`seal`, `open`, `to_params`).
-#[cfg(all(test, feature = "alloc"))]
+#[cfg(test)]
+#[cfg(feature = "alloc")]
 mod tests {
     extern crate std;
     use super::*;
