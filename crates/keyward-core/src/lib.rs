@@ -28,7 +28,7 @@ mod kcv;
 mod key;
 
 pub use error::{CharClass, Error, Result};
-pub use hashkey::{HashKey, KeyId, Purpose};
+pub use hashkey::{BUILTIN_DEFAULT, HKDF_SALT, HashKey, INFO_PREFIX, KEY_ID_LABEL, KeyId, Purpose};
 pub use kcv::{ExpectedKcv, Kcv, KcvMethod, aes_cmac};
 pub use key::{Aes128Key, Aes192Key, Aes256Key, AesKey, KeyLength, SecretBytes};
 
