@@ -5,7 +5,7 @@
     clippy::indexing_slicing,
     missing_docs
 )]
-//! keyward-blob benchmarks (issue 5 §8): seal and open of 64 B, 256 B and
+//! keyward-blob benchmarks (`docs/design.md#per-record-blob-protection`): seal and open of 64 B, 256 B and
 //! 4 KiB BLOBs including the per-record key derivation (HKDF-SHA256), against
 //! the raw `aes-siv` crate with a fixed key on the same data and the same
 //! associated data (cipher built once: the strictest baseline; and built per

@@ -241,7 +241,7 @@ impl fmt::Display for Error {
             ),
             Self::ParamValueFormat { index, line } => write!(
                 f,
-                "storage derive key parameters, line {line}: StorageDeriveKey{index} is not a number (expected 0x and 1 to 8 hex digits, or decimal; value not shown)"
+                "storage derive key parameters, line {line}: StorageDeriveKey{index} is malformed (expected 0x and 1 to 8 hex digits, or a decimal number; value not shown)"
             ),
             Self::ParamValueRange { index, line } => write!(
                 f,

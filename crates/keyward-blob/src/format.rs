@@ -24,7 +24,7 @@ use crate::error::{Error, KeyIdList, Result};
 
 /// Format version byte.
 pub const VERSION: u8 = 0x01;
-/// Suite byte: HKDF-SHA256 derivation and AES-256-SIV (CMAC).
+/// Suite byte of [`Suite::HkdfSha256Aes256Siv`].
 pub const SUITE_HKDF_SHA256_AES256_SIV: u8 = 0x01;
 /// Flag bit: a 16-byte nonce follows the fixed header.
 pub const FLAG_NONCE: u8 = 0x01;
@@ -32,12 +32,76 @@ pub const FLAG_NONCE: u8 = 0x01;
 pub const HEADER_LEN: usize = 8;
 /// Length of the optional nonce.
 pub const NONCE_LEN: usize = 16;
-/// Length of the SIV tag.
+/// Length of the SIV tag of suite 1 ([`Suite::tag_len`]).
 pub const TAG_LEN: usize = 16;
 
+/// The cryptographic suite of a sealed BLOB: header byte 1.
+///
+/// Each suite fixes the record-key derivation and the AEAD. Sealing and
+/// opening dispatch on it, so a new suite is a new variant (and a new arm in
+/// the private seal/open functions), not a new format version; the enum is
+/// `#[non_exhaustive]` so adding one is not a breaking change for callers
+/// that match on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Suite {
+    /// `0x01`: record key by HKDF-SHA256 from the database key, sealed with
+    /// AES-256-SIV (RFC 5297, CMAC) over the associated-data vector of
+    /// `docs/formats.md` ("Sealed BLOB, version 1"). A 16-byte tag.
+    #[default]
+    HkdfSha256Aes256Siv,
+}
+
+impl Suite {
+    /// Every suite this build can seal and open, oldest first.
+    pub const ALL: &'static [Self] = &[Self::HkdfSha256Aes256Siv];
+
+    /// The suite byte written at header offset 1.
+    pub const fn byte(self) -> u8 {
+        match self {
+            Self::HkdfSha256Aes256Siv => SUITE_HKDF_SHA256_AES256_SIV,
+        }
+    }
+
+    /// The suite a header byte names, or `None` for a byte this build does
+    /// not know.
+    pub const fn from_byte(byte: u8) -> Option<Self> {
+        match byte {
+            SUITE_HKDF_SHA256_AES256_SIV => Some(Self::HkdfSha256Aes256Siv),
+            _ => None,
+        }
+    }
+
+    /// Length of the authentication tag that follows the header.
+    pub const fn tag_len(self) -> usize {
+        match self {
+            Self::HkdfSha256Aes256Siv => TAG_LEN,
+        }
+    }
+
+    /// A short human-readable name (for messages and listings).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::HkdfSha256Aes256Siv => "HKDF-SHA256 + AES-256-SIV",
+        }
+    }
+}
+
+impl core::fmt::Display for Suite {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:#04x} ({})", self.byte(), self.name())
+    }
+}
+
 /// A parsed BLOB header.
+///
+/// `#[non_exhaustive]`: build one with [`Header::new`]; later suites may add
+/// fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Header {
+    /// The suite the BLOB is sealed with.
+    pub suite: Suite,
     /// The key id of the database key that sealed the BLOB.
     pub key_id: KeyId,
     /// The random nonce, if the BLOB has one.
@@ -45,6 +109,15 @@ pub struct Header {
 }
 
 impl Header {
+    /// A header for `suite`, `key_id` and an optional nonce.
+    pub const fn new(suite: Suite, key_id: KeyId, nonce: Option<[u8; NONCE_LEN]>) -> Self {
+        Self {
+            suite,
+            key_id,
+            nonce,
+        }
+    }
+
     /// The header's length in bytes: 8, or 24 with a nonce.
     pub const fn len(&self) -> usize {
         if self.nonce.is_some() {
@@ -60,13 +133,19 @@ impl Header {
         false
     }
 
+    /// Header plus tag: the offset of the ciphertext, and the shortest
+    /// sealed BLOB with this header.
+    pub const fn overhead(&self) -> usize {
+        self.len() + self.suite.tag_len()
+    }
+
     /// The fixed 8 bytes (first associated-data component).
     pub const fn fixed_bytes(&self) -> [u8; HEADER_LEN] {
         let id = self.key_id.0;
         let flags = if self.nonce.is_some() { FLAG_NONCE } else { 0 };
         [
             VERSION,
-            SUITE_HKDF_SHA256_AES256_SIV,
+            self.suite.byte(),
             flags,
             0,
             id[0],
@@ -76,13 +155,15 @@ impl Header {
         ]
     }
 
-    /// Parses the header at the start of a sealed BLOB. Checks, in order:
+    /// Parses the header at the start of a sealed BLOB and checks that the
+    /// BLOB is long enough to hold the suite's tag. Checks, in order (as
+    /// `docs/formats.md` "Sealed BLOB, version 1", *Opening*, states):
     /// version, fixed-header length, suite, flags, reserved byte, nonce
-    /// length.
+    /// length, tag length. The key id is not checked against any key.
     ///
     /// # Errors
-    /// [`Error::Truncated`], [`Error::UnknownVersion`],
-    /// [`Error::UnknownSuite`], [`Error::ReservedBits`].
+    /// [`Error::UnknownVersion`], [`Error::Truncated`] (header, nonce or
+    /// SIV tag), [`Error::UnknownSuite`], [`Error::ReservedBits`].
     pub fn parse(blob: &[u8]) -> Result<Self> {
         let found = blob.len();
         let truncated = |part, needed| Error::Truncated {
@@ -100,9 +181,9 @@ impl Header {
         else {
             return Err(truncated("header", HEADER_LEN));
         };
-        if suite != SUITE_HKDF_SHA256_AES256_SIV {
+        let Some(suite) = Suite::from_byte(suite) else {
             return Err(Error::UnknownSuite { found: suite });
-        }
+        };
         if flags & !FLAG_NONCE != 0 {
             return Err(Error::ReservedBits {
                 offset: 2,
@@ -124,22 +205,26 @@ impl Header {
         } else {
             None
         };
-        Ok(Self {
-            key_id: KeyId([a, b, c, d]),
-            nonce,
-        })
+        let header = Self::new(suite, KeyId([a, b, c, d]), nonce);
+        if found < header.overhead() {
+            return Err(truncated("SIV tag", header.overhead()));
+        }
+        Ok(header)
     }
 }
 
-/// The length of a sealed BLOB for a plaintext of `plaintext_len` bytes:
-/// header (8, or 24 with a nonce) + 16 + `plaintext_len`; `None` on overflow.
+/// The length of a suite-1 sealed BLOB for a plaintext of `plaintext_len`
+/// bytes: header (8, or 24 with a nonce) + 16 + `plaintext_len`; `None` on
+/// overflow. [`sealed_len_for`] for any suite.
 pub const fn sealed_len(plaintext_len: usize, with_nonce: bool) -> Option<usize> {
-    let overhead = if with_nonce {
-        HEADER_LEN + NONCE_LEN + TAG_LEN
-    } else {
-        HEADER_LEN + TAG_LEN
-    };
-    plaintext_len.checked_add(overhead)
+    sealed_len_for(Suite::HkdfSha256Aes256Siv, plaintext_len, with_nonce)
+}
+
+/// The length of a BLOB sealed with `suite` for a plaintext of
+/// `plaintext_len` bytes; `None` on overflow.
+pub const fn sealed_len_for(suite: Suite, plaintext_len: usize, with_nonce: bool) -> Option<usize> {
+    let nonce = if with_nonce { NONCE_LEN } else { 0 };
+    plaintext_len.checked_add(HEADER_LEN + nonce + suite.tag_len())
 }
 
 /// The key id in a BLOB's header: the record's "encryption version", for
@@ -151,13 +236,27 @@ pub fn encryption_version(blob: &[u8]) -> Result<KeyId> {
     Header::parse(blob).map(|h| h.key_id)
 }
 
-fn cipher(key: &RecordKey) -> Result<Aes256Siv> {
+/// Seals or opens `buf` (header ‖ tag ‖ body, `buf.len() ≥
+/// header.overhead()`) in place, dispatching on the header's suite.
+fn run_suite(
+    key: &DatabaseKey,
+    header: &Header,
+    record: &RecordId<'_>,
+    buf: &mut [u8],
+    encrypt: bool,
+) -> Result<()> {
+    match header.suite {
+        Suite::HkdfSha256Aes256Siv => suite1_siv(key, header, record, buf, encrypt),
+    }
+}
+
+fn suite1_cipher(key: &RecordKey) -> Result<Aes256Siv> {
     Aes256Siv::new_from_slice(key.expose_secret()).map_err(|_| Error::Authentication)
 }
 
-/// Runs AES-256-SIV over `buf[header.len() + 16..]` with the format's
+/// Suite 1: AES-256-SIV over `buf[header.len() + 16..]` with the format's
 /// associated data; `encrypt` selects the direction.
-fn siv(
+fn suite1_siv(
     key: &DatabaseKey,
     header: &Header,
     record: &RecordId<'_>,
@@ -165,7 +264,7 @@ fn siv(
     encrypt: bool,
 ) -> Result<()> {
     let record_key = key.record_key(record.kind, record.serial, record.application)?;
-    let mut siv = cipher(&record_key)?;
+    let mut siv = suite1_cipher(&record_key)?;
     let fixed = header.fixed_bytes();
     let kind = [record.kind.byte()];
     let nonce = header.nonce.unwrap_or_default();
@@ -183,12 +282,13 @@ fn siv(
         ad.get(..5).unwrap_or(&ad)
     };
     let hlen = header.len();
+    let found = buf.len();
     let (head, body) = buf
         .split_at_mut_checked(hlen + TAG_LEN)
         .ok_or(Error::Truncated {
             part: "SIV tag",
             needed: hlen + TAG_LEN,
-            found: 0,
+            found,
         })?;
     let tag_bytes = head.get_mut(hlen..).ok_or(Error::Authentication)?;
     if encrypt {
@@ -210,9 +310,28 @@ fn siv(
     }
 }
 
+/// The sealed length for `header` and `plaintext_len`, checked against the
+/// `available` room.
+fn check_room(header: &Header, plaintext_len: usize, available: usize) -> Result<usize> {
+    let total = sealed_len_for(header.suite, plaintext_len, header.nonce.is_some()).ok_or(
+        Error::BufferTooSmall {
+            needed: usize::MAX,
+            available,
+        },
+    )?;
+    if total > available {
+        return Err(Error::BufferTooSmall {
+            needed: total,
+            available,
+        });
+    }
+    Ok(total)
+}
+
 impl DatabaseKey {
-    /// Seals the plaintext `buf[..plaintext_len]` in place; returns the
-    /// sealed length ([`sealed_len`]). Needs no allocation.
+    /// Seals the plaintext `buf[..plaintext_len]` in place with the default
+    /// suite ([`Suite::default`]); returns the sealed length
+    /// ([`sealed_len`]). Needs no allocation.
     ///
     /// `nonce`: `None` for deterministic sealing (the same inputs give the
     /// same BLOB), or 16 random bytes, written in the header and
@@ -228,23 +347,34 @@ impl DatabaseKey {
         buf: &mut [u8],
         plaintext_len: usize,
     ) -> Result<usize> {
-        let header = Header {
-            key_id: self.key_id(),
-            nonce: nonce.copied(),
-        };
-        let total = self.check_room(&header, plaintext_len, buf.len())?;
-        let off = header.len() + TAG_LEN;
-        buf.copy_within(..plaintext_len, off);
+        self.seal_in_place_with(Suite::default(), record, nonce, buf, plaintext_len)
+    }
+
+    /// [`Self::seal_in_place`] with an explicit suite.
+    ///
+    /// # Errors
+    /// As [`Self::seal_in_place`].
+    pub fn seal_in_place_with(
+        &self,
+        suite: Suite,
+        record: &RecordId<'_>,
+        nonce: Option<&[u8; NONCE_LEN]>,
+        buf: &mut [u8],
+        plaintext_len: usize,
+    ) -> Result<usize> {
+        let header = Header::new(suite, self.key_id(), nonce.copied());
+        let total = check_room(&header, plaintext_len, buf.len())?;
+        buf.copy_within(..plaintext_len, header.overhead());
         let out = buf.get_mut(..total).ok_or(Error::BufferTooSmall {
             needed: total,
             available: 0,
         })?;
-        siv(self, &header, record, out, true)?;
+        run_suite(self, &header, record, out, true)?;
         Ok(total)
     }
 
-    /// Seals `plaintext` into `out`; returns the sealed length. Needs no
-    /// allocation.
+    /// Seals `plaintext` into `out` with the default suite; returns the
+    /// sealed length. Needs no allocation.
     ///
     /// # Errors
     /// As [`Self::seal_in_place`].
@@ -255,46 +385,43 @@ impl DatabaseKey {
         plaintext: &[u8],
         out: &mut [u8],
     ) -> Result<usize> {
-        let header = Header {
-            key_id: self.key_id(),
-            nonce: nonce.copied(),
-        };
-        let total = self.check_room(&header, plaintext.len(), out.len())?;
-        let off = header.len() + TAG_LEN;
+        self.seal_into_with(Suite::default(), record, nonce, plaintext, out)
+    }
+
+    /// [`Self::seal_into`] with an explicit suite.
+    ///
+    /// # Errors
+    /// As [`Self::seal_in_place`].
+    pub fn seal_into_with(
+        &self,
+        suite: Suite,
+        record: &RecordId<'_>,
+        nonce: Option<&[u8; NONCE_LEN]>,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize> {
+        let header = Header::new(suite, self.key_id(), nonce.copied());
+        let total = check_room(&header, plaintext.len(), out.len())?;
         let sealed = out.get_mut(..total).ok_or(Error::BufferTooSmall {
             needed: total,
             available: 0,
         })?;
-        if let Some(body) = sealed.get_mut(off..) {
+        if let Some(body) = sealed.get_mut(header.overhead()..) {
             body.copy_from_slice(plaintext);
         }
-        siv(self, &header, record, sealed, true)?;
+        run_suite(self, &header, record, sealed, true)?;
         Ok(total)
     }
 
-    fn check_room(&self, header: &Header, plaintext_len: usize, available: usize) -> Result<usize> {
-        let total =
-            sealed_len(plaintext_len, header.nonce.is_some()).ok_or(Error::BufferTooSmall {
-                needed: usize::MAX,
-                available,
-            })?;
-        if total > available {
-            return Err(Error::BufferTooSmall {
-                needed: total,
-                available,
-            });
-        }
-        Ok(total)
-    }
-
-    /// Opens a sealed BLOB in place; returns the plaintext, a sub-slice of
-    /// `buf`. Needs no allocation. On any error nothing is decrypted and
-    /// `buf` is unchanged.
+    /// Opens a sealed BLOB in place, under the suite its header names;
+    /// returns the plaintext, a sub-slice of `buf`. Needs no allocation. On
+    /// any error nothing is decrypted and `buf` is unchanged.
     ///
     /// # Errors
-    /// [`Error::Truncated`], [`Error::UnknownVersion`],
-    /// [`Error::UnknownSuite`], [`Error::ReservedBits`],
-    /// [`Error::KeyIdNotHeld`] (sealed under another database key),
+    /// In the order `docs/formats.md` gives: [`Error::Truncated`],
+    /// [`Error::UnknownVersion`], [`Error::UnknownSuite`],
+    /// [`Error::ReservedBits`] (all from [`Header::parse`]), then
+    /// [`Error::KeyIdNotHeld`] (sealed under another database key), then
     /// [`Error::Authentication`].
     pub fn open_in_place<'b>(
         &self,
@@ -319,7 +446,7 @@ impl DatabaseKey {
         record: &RecordId<'_>,
         buf: &'b mut [u8],
     ) -> Result<&'b mut [u8]> {
-        let off = header.len() + TAG_LEN;
+        let off = header.overhead();
         if buf.len() < off {
             return Err(Error::Truncated {
                 part: "SIV tag",
@@ -327,7 +454,7 @@ impl DatabaseKey {
                 found: buf.len(),
             });
         }
-        siv(self, header, record, buf, false)?;
+        run_suite(self, header, record, buf, false)?;
         buf.get_mut(off..).ok_or(Error::Authentication)
     }
 
@@ -406,7 +533,9 @@ impl DatabaseKey {
     }
 }
 
+// The tests use the `alloc` conveniences (`seal`, `open`, `to_params`).
 #[cfg(test)]
+#[cfg(feature = "alloc")]
 mod tests {
     extern crate std;
     use super::*;
@@ -563,6 +692,61 @@ mod tests {
         assert_eq!(open(&flagged), Err(Error::Authentication));
     }
 
+    /// docs/formats.md "Sealed BLOB, version 1", *Opening*: the length check
+    /// (≥ H + 16) comes before the key id lookup, for a single key and for a
+    /// keyring, and for `encryption_version`.
+    #[test]
+    fn truncated_tag_is_reported_before_an_unknown_key_id() {
+        let short = [1u8, 1, 0, 0, 0x11, 0x22, 0x33, 0x44];
+        let want = Err(Error::Truncated {
+            part: "SIV tag",
+            needed: 24,
+            found: 8,
+        });
+        let k = key(1);
+        assert_ne!(k.key_id(), KeyId([0x11, 0x22, 0x33, 0x44]));
+        assert_eq!(k.open(&REC, &short).map(|p| p.to_vec()), want);
+        let ring = crate::Keyring::new(k.clone());
+        assert_eq!(ring.open(&REC, &short).map(|p| p.to_vec()), want);
+        let mut buf = short;
+        assert_eq!(
+            ring.reseal_in_place(&REC, &mut buf).map(|_| ()),
+            want.clone().map(|_| ())
+        );
+        assert_eq!(Header::parse(&short).map(|_| ()), want.clone().map(|_| ()));
+        // One byte more than the tag needs, but a foreign key id: now the key id.
+        let long = [1u8, 1, 0, 0, 0x11, 0x22, 0x33, 0x44]
+            .iter()
+            .chain(&[0u8; 16])
+            .copied()
+            .collect::<Vec<u8>>();
+        assert!(matches!(
+            k.open(&REC, &long),
+            Err(Error::KeyIdNotHeld { .. })
+        ));
+    }
+
+    #[test]
+    fn suite_byte_dispatch() {
+        let k = key(1);
+        let mut a = [0u8; 64];
+        let mut b = [0u8; 64];
+        let n = k.seal_into(&REC, None, b"pt", &mut a).unwrap();
+        let m = k
+            .seal_into_with(Suite::HkdfSha256Aes256Siv, &REC, None, b"pt", &mut b)
+            .unwrap();
+        assert_eq!(a[..n], b[..m]);
+        assert_eq!(
+            Header::parse(&a[..n]).unwrap().suite,
+            Suite::HkdfSha256Aes256Siv
+        );
+        assert_eq!(
+            format!("{}", Suite::default()),
+            "0x01 (HKDF-SHA256 + AES-256-SIV)"
+        );
+        assert_eq!(sealed_len_for(Suite::default(), usize::MAX, false), None);
+    }
+
     #[test]
     fn identity_and_tampering_fail_authentication() {
         let k = key(1);
@@ -594,7 +778,7 @@ mod tests {
         assert!(text.starts_with("BLOB authentication failed"), "{text}");
     }
 
-    /// DESIGN.md: "no associated data" and "one empty associated data" are
+    /// `docs/formats.md` "Sealed BLOB, version 1": "no associated data" and "one empty associated data" are
     /// different inputs. Pinned for the raw cipher and for the context
     /// component, which is present (and empty) by default.
     #[test]

@@ -312,7 +312,8 @@ fn param_index(name: &str, line: usize) -> Result<u8> {
     }
 }
 
-/// A 32-bit parameter value: `0x` hex (8 digits: constant time) or decimal.
+/// A 32-bit parameter value: `0x` + 1..8 hex digits (8 digits: constant
+/// time) or decimal (leading zeros allowed, still decimal).
 fn param_value(value: &str, index: u8, line: usize) -> Result<u32> {
     let format = Error::ParamValueFormat { index, line };
     let range = Error::ParamValueRange { index, line };
@@ -320,6 +321,16 @@ fn param_value(value: &str, index: u8, line: usize) -> Result<u32> {
         .strip_prefix("0x")
         .or_else(|| value.strip_prefix("0X"))
     {
+        // docs/formats.md: `0x` + 1..8 hex digits. More digits are refused:
+        // out of range if the value needs them, malformed if they are only
+        // leading zeros (`0x000000001`).
+        if hex.len() > 8 {
+            return match parse_number(value) {
+                Ok(v) if v <= u64::from(u32::MAX) => Err(format),
+                Ok(_) | Err(NumberError::Overflow) => Err(range),
+                Err(_) => Err(format),
+            };
+        }
         if hex.len() == 8 {
             let mut be = [0u8; 4];
             keyward_core::hex::decode_into(hex, &mut be).map_err(|_| format)?;
@@ -502,13 +513,109 @@ impl fmt::Debug for StaticIv {
     }
 }
 
+// The tests use the `alloc` conveniences (`seal`, `open`, `to_params`).
 #[cfg(test)]
+#[cfg(feature = "alloc")]
 mod tests {
     extern crate std;
     use super::*;
     use std::borrow::ToOwned;
     use std::format;
     use std::string::{String, ToString};
+
+    /// Eight parameter lines with word N given by `value(N)`.
+    fn params_with(value: impl Fn(u8) -> String) -> String {
+        (1u8..=8)
+            .map(|n| format!("StorageDeriveKey{n} = {}\n", value(n)))
+            .collect()
+    }
+
+    fn words_of(text: &str) -> [u32; 8] {
+        *StorageDeriveKey::parse_params(text).unwrap().to_words()
+    }
+
+    // The lenient-input rules of docs/formats.md "keyward-blob", "Inputs",
+    // one test each.
+
+    #[test]
+    fn lenient_derive_vector_uppercase_0x_prefix() {
+        assert_eq!(DeriveVector::parse("0X2A").unwrap().get(), 42);
+        assert_eq!(DeriveVector::parse("0X2a").unwrap().get(), 42);
+    }
+
+    #[test]
+    fn lenient_derive_vector_leading_zeros_are_decimal() {
+        // Not octal: 010 is ten.
+        assert_eq!(DeriveVector::parse("010").unwrap().get(), 10);
+        assert_eq!(DeriveVector::parse("0042").unwrap().get(), 42);
+        // Hex may have any number of leading zeros (the value is public).
+        assert_eq!(DeriveVector::parse("0x000000002A").unwrap().get(), 42);
+    }
+
+    #[test]
+    fn lenient_derive_vector_surrounding_whitespace() {
+        assert_eq!(DeriveVector::parse(" \t42\n").unwrap().get(), 42);
+        assert!(matches!(
+            DeriveVector::parse("4 2"),
+            Err(Error::DeriveVectorFormat {
+                position: 2,
+                character: ' '
+            })
+        ));
+        assert!(DeriveVector::parse("+42").is_err());
+        assert!(DeriveVector::parse("0x").is_err());
+    }
+
+    #[test]
+    fn lenient_param_index_leading_zeros() {
+        let text =
+            params_with(|n| format!("{n}")).replace("StorageDeriveKey1 ", "StorageDeriveKey01 ");
+        assert_eq!(words_of(&text), [1, 2, 3, 4, 5, 6, 7, 8]);
+        let text =
+            params_with(|n| format!("{n}")).replace("StorageDeriveKey3 ", "StorageDeriveKey003 ");
+        assert_eq!(words_of(&text)[2], 3);
+        // 010 is N = 10, which does not exist.
+        let text =
+            params_with(|n| format!("{n}")).replace("StorageDeriveKey1 ", "StorageDeriveKey010 ");
+        assert!(matches!(
+            StorageDeriveKey::parse_params(&text),
+            Err(Error::ParamIndex { index: 10, line: 1 })
+        ));
+    }
+
+    #[test]
+    fn lenient_param_name_case_and_separator() {
+        let text = params_with(|n| format!("{n}"))
+            .replace("StorageDeriveKey2 =", "STORAGEDERIVEKEY2 :")
+            .replace("StorageDeriveKey5 = ", "storagederivekey5=");
+        assert_eq!(words_of(&text), [1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn lenient_param_value_decimal_leading_zeros_and_short_hex() {
+        let text = params_with(|n| format!("00{n}0"));
+        assert_eq!(words_of(&text), [10, 20, 30, 40, 50, 60, 70, 80]);
+        let text = params_with(|n| format!("0X{n}"));
+        assert_eq!(words_of(&text), [1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn param_value_more_than_eight_hex_digits_is_refused() {
+        // docs/formats.md: `0x` + 1..8 hex digits; nine, even with a leading
+        // zero, is a malformed value (not shown in the error).
+        let text = params_with(|n| format!("0x{n:08X}")).replace("0x00000004", "0x000000004");
+        let e = StorageDeriveKey::parse_params(&text).unwrap_err();
+        assert_eq!(e, Error::ParamValueFormat { index: 4, line: 4 });
+        assert!(!format!("{e}").contains("000000004"));
+        let text = params_with(|_| "0x000000001".to_owned());
+        assert_eq!(
+            StorageDeriveKey::parse_params(&text).unwrap_err(),
+            Error::ParamValueFormat { index: 1, line: 1 }
+        );
+        // Eight digits is the canonical form.
+        let text = params_with(|n| format!("0x{n:08X}"));
+        assert_eq!(words_of(&text), [1, 2, 3, 4, 5, 6, 7, 8]);
+    }
 
     #[test]
     fn derive_vector_decimal_hex_and_range() {
@@ -588,7 +695,8 @@ mod tests {
         assert_eq!(DeriveVector::new(42).unwrap().to_string(), "0x0000002A");
     }
 
-    /// The example of DESIGN.md situation 3 and issue 5 §1, exactly.
+    /// The example of `docs/formats.md` "Storage derive key parameter form"
+    /// (`docs/design.md#per-record-blob-protection`), exactly.
     #[test]
     fn storage_derive_key_words_are_big_endian() {
         let bytes = hex_literal::hex!(

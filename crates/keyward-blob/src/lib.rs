@@ -16,18 +16,29 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod derive;
-pub mod error;
-pub mod format;
+mod derive;
+mod error;
+mod format;
+#[cfg(feature = "fuzzing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fuzzing")))]
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod inputs;
-pub mod keyring;
+mod inputs;
+mod keyring;
 
-pub use derive::{BlobKind, DatabaseKey, KeySetting, RecordId, RecordKey};
+pub use derive::{
+    BlobKind, DatabaseKey, KeySetting, LABEL_DATABASE_KEY, LABEL_KEY_ID, LABEL_RECORD_KEY,
+    MODE_DERIVE_VECTOR, MODE_STORAGE_DERIVE_KEY, RecordId, RecordKey,
+};
 pub use error::{Error, KeyIdList, MAX_KEYS, Result};
-pub use format::{Header, encryption_version, sealed_len};
-pub use inputs::{DeriveVector, StaticIv, StaticKey, StorageDeriveKey};
+pub use format::{
+    FLAG_NONCE, HEADER_LEN, Header, NONCE_LEN, SUITE_HKDF_SHA256_AES256_SIV, Suite, TAG_LEN,
+    VERSION, encryption_version, sealed_len, sealed_len_for,
+};
+pub use inputs::{
+    BUILTIN_STATIC_IV, BUILTIN_STATIC_KEY, DeriveVector, PARAM_PREFIX, StaticIv, StaticKey,
+    StorageDeriveKey,
+};
 #[cfg(feature = "alloc")]
 pub use keyring::{Failed, Migration, OwnedRecordId, Resealed};
 pub use keyring::{Keyring, Progress, RecordIdentity, Reseal};

@@ -8,7 +8,7 @@
     clippy::std_instead_of_alloc,
     missing_docs
 )]
-//! Keyring, rotation and batch migration (issue 5 §5).
+//! Keyring, rotation and batch migration (`docs/design.md#versioned-field-encryption`).
 
 use keyward_blob::{
     DatabaseKey, DeriveVector, Error, KeySetting, Keyring, MAX_KEYS, OwnedRecordId, Progress,

@@ -8,7 +8,7 @@
     clippy::std_instead_of_alloc,
     missing_docs
 )]
-//! Invariants (issue 5 §8): round trip for arbitrary inputs; any single-bit
+//! Invariants (`docs/design.md#per-record-blob-protection`): round trip for arbitrary inputs; any single-bit
 //! flip anywhere in a sealed BLOB fails to open; any change of identity fails.
 
 use keyward_blob::{BlobKind, DatabaseKey, DeriveVector, KeySetting, RecordId, StorageDeriveKey};

@@ -86,11 +86,7 @@ impl RecordArgs {
 #[derive(Debug, Args)]
 pub struct SettingArgs {
     /// Derive vector, decimal or 0x hex (0..=0x7FFFFFFF).
-    #[arg(
-        long,
-        conflicts_with = "storage_derive_key_file",
-        required_unless_present = "storage_derive_key_file"
-    )]
+    #[arg(long, required_unless_present = "storage_derive_key_file")]
     derive_vector: Option<String>,
     /// File holding the storage derive key: 64 hex digits or the eight
     /// `StorageDeriveKeyN = 0x…` lines.
@@ -113,11 +109,7 @@ pub struct SettingArgs {
 #[derive(Debug, Args)]
 pub struct OldSettingArgs {
     /// Old derive vector.
-    #[arg(
-        long,
-        conflicts_with = "old_storage_derive_key_file",
-        required_unless_present = "old_storage_derive_key_file"
-    )]
+    #[arg(long, required_unless_present = "old_storage_derive_key_file")]
     old_derive_vector: Option<String>,
     /// Old storage derive key file.
     #[arg(long)]
@@ -137,11 +129,7 @@ pub struct OldSettingArgs {
 #[derive(Debug, Args)]
 pub struct NewSettingArgs {
     /// New derive vector.
-    #[arg(
-        long,
-        conflicts_with = "new_storage_derive_key_file",
-        required_unless_present = "new_storage_derive_key_file"
-    )]
+    #[arg(long, required_unless_present = "new_storage_derive_key_file")]
     new_derive_vector: Option<String>,
     /// New storage derive key file.
     #[arg(long)]
@@ -198,7 +186,7 @@ pub struct RekeyArgs {
 #[derive(Debug, Args)]
 pub struct KeyIdArgs {
     /// Derive vector, decimal or 0x hex (0..=0x7FFFFFFF).
-    #[arg(long, conflicts_with_all = ["storage_derive_key_file", "from_blob"], required_unless_present_any = ["storage_derive_key_file", "from_blob"])]
+    #[arg(long, conflicts_with = "from_blob", required_unless_present_any = ["storage_derive_key_file", "from_blob"])]
     derive_vector: Option<String>,
     /// File holding the storage derive key: 64 hex digits or the eight
     /// `StorageDeriveKeyN = 0x…` lines.
@@ -268,13 +256,23 @@ impl NewSettingArgs {
 impl Setting<'_> {
     fn build(&self, which: &str) -> Result<KeySetting, Failure> {
         let ctx = |e: BlobError| Failure::Input(format!("{which}{e}"));
-        let mut setting = match (self.derive_vector, self.sdk_file) {
-            (Some(dv), None) => KeySetting::derive_vector(DeriveVector::parse(dv).map_err(ctx)?),
-            (None, Some(path)) => {
+        let dv = self
+            .derive_vector
+            .map(|dv| DeriveVector::parse(dv).map_err(ctx))
+            .transpose()?;
+        let mut setting = match (dv, self.sdk_file) {
+            (Some(dv), None) => KeySetting::derive_vector(dv),
+            (dv, Some(path)) => {
                 let text = io::read_secret_file(path, "the storage derive key")?;
-                KeySetting::storage_derive_key(text.parse::<StorageDeriveKey>().map_err(ctx)?)
+                let setting =
+                    KeySetting::storage_derive_key(text.parse::<StorageDeriveKey>().map_err(ctx)?);
+                // docs/formats.md: with an SDK and no derive vector, DV = 0.
+                match dv {
+                    Some(dv) => setting.with_derive_vector(dv),
+                    None => setting,
+                }
             }
-            _ => {
+            (None, None) => {
                 return Err(Failure::Usage(format!(
                     "{which}expected --derive-vector or --storage-derive-key-file"
                 )));

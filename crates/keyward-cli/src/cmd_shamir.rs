@@ -78,6 +78,11 @@ pub struct CombineArgs {
     /// File holding the passphrase (as for split).
     #[arg(long)]
     passphrase_file: Option<PathBuf>,
+    /// Refuse shares whose iteration exponent is above this (0..=15; each
+    /// step doubles the PBKDF2 work, and the shares' author chooses it).
+    #[arg(long, default_value_t = slip39::DEFAULT_MAX_ITERATION_EXPONENT,
+          value_parser = clap::value_parser!(u8).range(0..=15))]
+    max_iteration_exponent: u8,
 }
 
 /// `--generate N`: an even number of bytes, 16 to 32 (a SLIP-0039 master
@@ -224,7 +229,7 @@ fn add_line(recovery: &mut Recovery, line: &str) -> Result<(), Error> {
 fn combine(args: &CombineArgs) -> CmdResult {
     let passphrase = read_passphrase(args.passphrase_file.as_ref())?;
     let input = io::read_stdin_secret("the shares, one per line")?;
-    let mut recovery = Recovery::new();
+    let mut recovery = Recovery::new().with_max_iteration_exponent(args.max_iteration_exponent);
     for line in input.lines().map(str::trim).filter(|l| !l.is_empty()) {
         add_line(&mut recovery, line)?;
     }

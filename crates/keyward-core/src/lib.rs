@@ -17,17 +17,19 @@ extern crate alloc;
 extern crate std;
 
 pub mod components;
-pub mod error;
+mod error;
+#[cfg(feature = "fuzzing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fuzzing")))]
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod hashkey;
+mod hashkey;
 pub mod hex;
-pub mod kcv;
-pub mod key;
+mod kcv;
+mod key;
 
 pub use error::{CharClass, Error, Result};
-pub use hashkey::{HashKey, KeyId, Purpose};
-pub use kcv::{ExpectedKcv, Kcv, KcvMethod};
+pub use hashkey::{BUILTIN_DEFAULT, HKDF_SALT, HashKey, INFO_PREFIX, KEY_ID_LABEL, KeyId, Purpose};
+pub use kcv::{ExpectedKcv, Kcv, KcvMethod, aes_cmac};
 pub use key::{Aes128Key, Aes192Key, Aes256Key, AesKey, KeyLength, SecretBytes};
 
 pub use rand_core;

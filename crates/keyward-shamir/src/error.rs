@@ -200,6 +200,17 @@ pub enum Error {
         /// The field that differs.
         field: Field,
     },
+    /// A share's iteration exponent is above the recovery's cap
+    /// ([`crate::slip39::Recovery::with_max_iteration_exponent`]); refused
+    /// before any PBKDF2 work.
+    IterationExponentTooHigh {
+        /// 1-based number of the share.
+        share: usize,
+        /// The share's iteration exponent.
+        found: u8,
+        /// The cap in force.
+        max: u8,
+    },
     /// Too few groups are complete.
     InsufficientGroups {
         /// Groups needed.
@@ -324,6 +335,11 @@ impl fmt::Display for Error {
             Self::ForeignShare { share, field } => write!(
                 f,
                 "share {share} belongs to another share set: its {field} differs from the first share's"
+            ),
+            Self::IterationExponentTooHigh { share, found, max } => write!(
+                f,
+                "share {share} has iteration exponent {found}, above the cap of {max} (its PBKDF2 would run {} iterations; raise the cap only for shares from a trusted source)",
+                10_000u64 << found
             ),
             Self::InsufficientGroups { needed, complete } => {
                 write!(f, "expected {needed} complete groups, found {complete}")

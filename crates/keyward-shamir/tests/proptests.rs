@@ -1,4 +1,4 @@
-//! Invariants (issue §7): every k-subset recovers, every (k−1)-subset is an
+//! Invariants (crate README, "Security"): every k-subset recovers, every (k−1)-subset is an
 //! error, one changed word is caught and named, two sets never combine.
 #![allow(
     clippy::unwrap_used,

@@ -359,3 +359,57 @@ fn errors_never_show_words() {
     }
     assert!(format!("{:?}", shares[0]).contains("REDACTED"));
 }
+
+/// Shares at iteration exponents 6 and 15 (built by `split_ems`, which runs
+/// no PBKDF2): refused at `add` under the default cap of 5, naming the share
+/// and the exponent; accepted once the cap is raised, and exponent 5 is
+/// accepted by default.
+#[test]
+fn iteration_exponent_is_capped_before_any_pbkdf2() {
+    assert_eq!(slip39::DEFAULT_MAX_ITERATION_EXPONENT, 5);
+    let ems = [0x5Au8; 16];
+    let shares_at = |e: u8| {
+        let mut p = Params::single(2, 3).unwrap();
+        p.iteration_exponent = e;
+        slip39::split_ems(&ems, 0x1234, &p, &mut rng(e))
+            .unwrap()
+            .remove(0)
+    };
+    for e in [6u8, 15] {
+        let shares = shares_at(e);
+        let mut r = Recovery::new();
+        assert_eq!(r.max_iteration_exponent(), 5);
+        let err = r.add_mnemonic(&shares[0].to_mnemonic()).unwrap_err();
+        assert_eq!(
+            err,
+            Error::IterationExponentTooHigh {
+                share: 1,
+                found: e,
+                max: 5
+            }
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!(
+                "share 1 has iteration exponent {e}, above the cap of 5"
+            )),
+            "{text}"
+        );
+        // Nothing was accepted: the recovery is still empty.
+        assert_eq!(r.progress().groups_complete(), 0);
+        assert!(matches!(
+            slip39::combine_mnemonics(&[shares[0].to_mnemonic(), shares[1].to_mnemonic()], b""),
+            Err(Error::IterationExponentTooHigh { found, .. }) if found == e
+        ));
+
+        let mut r = Recovery::new().with_max_iteration_exponent(e);
+        r.add_mnemonic(&shares[2].to_mnemonic()).unwrap();
+        r.add_mnemonic(&shares[0].to_mnemonic()).unwrap();
+        assert!(r.is_complete());
+        let (got, _, _, exponent) = r.finish_ems().unwrap();
+        assert_eq!(&got[..], &ems[..]);
+        assert_eq!(exponent, e);
+    }
+    let mut r = Recovery::new();
+    r.add_mnemonic(&shares_at(5)[0].to_mnemonic()).unwrap();
+}

@@ -1,5 +1,5 @@
 //! Chi-square test that polynomial coefficients are uniform over all 256 byte
-//! values, zero included (issue §7). Forcing non-zero coefficients would leak
+//! values, zero included (crate README, "Security", "Uniform coefficients"). Forcing non-zero coefficients would leak
 //! the secret over many re-splits; this test fails if zero is excluded.
 //!
 //! With k = 2 and the share at x = 1, share ^ secret is the coefficient a1.

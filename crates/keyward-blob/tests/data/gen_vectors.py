@@ -101,7 +101,7 @@ CASES = [
         nonce=None, plaintext=bytes.fromhex("0123456789abcdeffedcba9876543210a5a5a5a5"),
     ),
     dict(
-        description="storage-derive-key mode (the DESIGN.md example key), payload key BLOB, with a context",
+        description="storage-derive-key mode (the docs/formats.md example key), payload key BLOB, with a context",
         derive_vector=0, sdk=DESIGN_SDK, static_key=None, static_iv=None,
         kind="payload", serial=b"VDS0012345", app=b"RESPONSE_ONLY", context=b"table=digipass;column=payload",
         nonce=None, plaintext=bytes(range(32)),
@@ -174,7 +174,7 @@ def vector(case):
 def document():
     ab = [v for v in map(vector, CASES)]
     assert ab[5]["record_key"] != ab[6]["record_key"]
-    # RFC 5297 / DESIGN.md: no AD and one empty AD differ.
+    # RFC 5297 / docs/formats.md: no AD and one empty AD differ.
     assert AESSIV(bytes(64)).encrypt(b"pt", []) != AESSIV(bytes(64)).encrypt(b"pt", [b""])
     return {
         "source": "crates/keyward-blob/tests/data/gen_vectors.py (pyca/cryptography HKDF and AESSIV), "

@@ -561,8 +561,15 @@ pub fn split<R: CryptoRng + ?Sized>(
     split_ems(&ems, identifier, params, rng)
 }
 
+/// The default cap on a share's iteration exponent at recovery
+/// ([`Recovery::with_max_iteration_exponent`]): 5, above the 1 that
+/// [`Params`] and the keyward ceremonies write, and far below the format's 15
+/// (about 2^15 × 10,000 PBKDF2 rounds, tens of seconds per recovery).
+pub const DEFAULT_MAX_ITERATION_EXPONENT: u8 = 5;
+
 /// Recovers the master secret from mnemonics, all at once (share numbers in
-/// errors are positions in `mnemonics`, from 1).
+/// errors are positions in `mnemonics`, from 1), with the default cap on the
+/// iteration exponent.
 ///
 /// # Errors
 /// Any error of [`Recovery::add_mnemonic`] and [`Recovery::finish`].

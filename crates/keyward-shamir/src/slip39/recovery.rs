@@ -89,10 +89,20 @@ struct Entry {
 /// Each `add_*` call counts as one share for numbering in errors (the first
 /// call is share 1), whether it is accepted or not. A rejected share leaves
 /// the recovery as it was: the ceremony can go on with another card.
-#[derive(Default)]
 pub struct Recovery {
     entries: Vec<Entry>,
     offered: usize,
+    max_iteration_exponent: u8,
+}
+
+impl Default for Recovery {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+            offered: 0,
+            max_iteration_exponent: super::DEFAULT_MAX_ITERATION_EXPONENT,
+        }
+    }
 }
 
 impl fmt::Debug for Recovery {
@@ -110,6 +120,23 @@ impl Recovery {
     /// An empty recovery.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The same recovery with another cap on the shares' iteration exponent
+    /// (default [`super::DEFAULT_MAX_ITERATION_EXPONENT`]; at most 15, the
+    /// largest the format encodes). A share above the cap is refused when it
+    /// is added, before any PBKDF2 runs: each step of the exponent doubles
+    /// the work of [`Recovery::finish`], and whoever hands over the shares
+    /// chooses it.
+    #[must_use]
+    pub fn with_max_iteration_exponent(mut self, max: u8) -> Self {
+        self.max_iteration_exponent = max;
+        self
+    }
+
+    /// The cap on the shares' iteration exponent.
+    pub fn max_iteration_exponent(&self) -> u8 {
+        self.max_iteration_exponent
     }
 
     /// The number the next share will have in errors.
@@ -140,6 +167,7 @@ impl Recovery {
     /// Adds a parsed share.
     ///
     /// # Errors
+    /// [`Error::IterationExponentTooHigh`] for a share above the cap;
     /// [`Error::ForeignShare`] naming the field that differs from the first
     /// share's (or, for the member threshold, from the group's);
     /// [`Error::DuplicateShare`] for the same share again;
@@ -152,6 +180,13 @@ impl Recovery {
 
     fn insert(&mut self, share: Share) -> Result<Progress> {
         let number = self.offered;
+        if share.iteration_exponent > self.max_iteration_exponent {
+            return Err(Error::IterationExponentTooHigh {
+                share: number,
+                found: share.iteration_exponent,
+                max: self.max_iteration_exponent,
+            });
+        }
         if let Some(first) = self.entries.first() {
             let f = &first.share;
             let field = if share.identifier != f.identifier {

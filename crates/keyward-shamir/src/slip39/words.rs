@@ -98,15 +98,23 @@ fn polymod(cs: &[u8], values: &[u16], extra_zeros: usize) -> u32 {
         .chain(values.iter().map(|&v| u32::from(v)))
         .chain(core::iter::repeat_n(0, extra_zeros));
     for v in feed {
-        let b = chk >> 20;
-        chk = ((chk & 0x000F_FFFF) << 10) ^ v;
-        for (i, g) in GEN.iter().enumerate() {
-            if (b >> i) & 1 == 1 {
-                chk ^= g;
-            }
-        }
+        chk = polymod_step(chk, v);
     }
     chk
+}
+
+/// One RS1024 step, branch-free: the ten top bits of the state select the
+/// generator constants through masks (`0 - bit` is all ones or all zeros),
+/// never through a branch or an index, because the state is derived from
+/// share values.
+fn polymod_step(chk: u32, v: u32) -> u32 {
+    let b = chk >> 20;
+    let mut next = ((chk & 0x000F_FFFF) << 10) ^ v;
+    for (i, g) in GEN.iter().enumerate() {
+        let mask = 0u32.wrapping_sub((b >> i) & 1);
+        next ^= g & mask;
+    }
+    next
 }
 
 /// Whether `values` (data words then three checksum words) verify.
@@ -238,4 +246,38 @@ pub fn locate_error_slow(values: &[u16]) -> Option<usize> {
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The standard's branching step (SLIP-0039 reference `rs1024_polymod`).
+    fn reference_step(chk: u32, v: u32) -> u32 {
+        let b = chk >> 20;
+        let mut chk = ((chk & 0x000F_FFFF) << 10) ^ v;
+        for (i, g) in GEN.iter().enumerate() {
+            if (b >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+        chk
+    }
+
+    #[test]
+    fn masked_step_equals_the_reference_step() {
+        // Every top-10-bit pattern of the state, with a spread of low bits
+        // and input words.
+        let mut x: u32 = 0x1234_5678;
+        for top in 0u32..1024 {
+            for _ in 0..8 {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                let chk = (top << 20) | (x & 0x000F_FFFF);
+                let v = (x >> 20) & 1023;
+                assert_eq!(polymod_step(chk, v), reference_step(chk, v));
+            }
+        }
+    }
 }
