@@ -367,7 +367,7 @@ where
         malformed: Vec::new(),
     };
     for (user, phc) in hashes {
-        match keyward_pinhash::phc::parse(phc.as_ref()) {
+        match keyward_pinhash::ParsedHash::parse(phc.as_ref()) {
             Ok(p) if p.keyid == from => s.reenrol.push(user),
             Ok(p) if p.keyid == to => s.current.push(user),
             Ok(p) => s.other_key.push((user, p.keyid)),

@@ -157,7 +157,7 @@ pub fn demo(d: &mut crate::cmd_demo::Demo) -> CmdResult {
     println!("  PIN 483920 -> {phc}");
     d.check(
         "the PHC string names the HashKey's key id",
-        keyward_pinhash::phc::parse(phc.as_str()).is_ok_and(|p| p.keyid == old.key_id()),
+        keyward_pinhash::ParsedHash::parse(phc.as_str()).is_ok_and(|p| p.keyid == old.key_id()),
     );
     let ok = hasher.verify(b"483920", phc.as_str());
     d.check(

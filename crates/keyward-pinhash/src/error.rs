@@ -85,6 +85,14 @@ pub enum Error {
         /// Value found.
         found: u32,
     },
+    /// Stored Argon2 parameters cost more work (memory × passes) than the
+    /// reader's budget ([`crate::Limits`]): refused before any work.
+    CostOverBudget {
+        /// The budget in KiB·passes.
+        budget: u64,
+        /// `m × t` of the parameters found, in KiB·passes.
+        found: u64,
+    },
     /// The caller-provided Argon2 memory is too small for the parameters.
     MemoryTooSmall {
         /// Blocks (1 KiB each) needed.
@@ -185,6 +193,11 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "Argon2 {part} out of range: expected {min}..={max}, found {found}"
+            ),
+            Self::CostOverBudget { budget, found } => write!(
+                f,
+                "Argon2 cost over budget: expected memory × passes of at most {budget} KiB·passes, \
+                 found {found}"
             ),
             Self::MemoryTooSmall { needed, available } => write!(
                 f,

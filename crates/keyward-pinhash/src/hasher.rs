@@ -193,7 +193,7 @@ impl PinHasher {
     /// Parses a stored string, finds its pepper and checks its costs: every
     /// failure that needs no Argon2 work.
     fn prepare(&self, phc: &str) -> Result<(phc::ParsedHash, &Pepper, bool)> {
-        let parsed = phc::parse(phc)?;
+        let parsed = phc::ParsedHash::parse(phc)?;
         let (pepper, is_current) = self
             .peppers
             .find(parsed.keyid)
@@ -208,9 +208,8 @@ impl PinHasher {
     /// parameters (a site that raises its costs must verify its own hashes).
     fn effective_limits(&self) -> Limits {
         Limits {
-            max_m_cost: self.limits.max_m_cost.max(self.params.m_cost()),
-            max_t_cost: self.limits.max_t_cost.max(self.params.t_cost()),
-            max_p_cost: self.limits.max_p_cost.max(self.params.p_cost()),
+            max_work: self.limits.max_work.max(self.params.work()),
+            max_p_cost: self.limits.max_p_cost.max(self.params.p_cost),
         }
     }
 
@@ -251,43 +250,6 @@ impl PinHasher {
     }
 }
 
-/// Largest Argon2 memory (in 1 KiB blocks, 64 MiB) a thread keeps for
-/// reuse; larger requests get a fresh allocation each time.
-#[cfg(feature = "std")]
-#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-pub const THREAD_CACHE_MAX_BLOCKS: usize = 65_536;
-
-/// Runs `f` on Argon2 memory for `params`.
-///
-/// With `std`, each thread keeps one buffer (up to
-/// [`THREAD_CACHE_MAX_BLOCKS`]) and reuses it: [`crate::raw::argon2id`]
-/// zeroes the blocks it used before returning, so the buffer holds only
-/// zeros between calls, and the 19 MiB allocate-and-clear of every call is
-/// saved. Without `std` (or if the buffer is in use further up the stack, or
-/// too small a cap), the memory is a fresh zeroed `Vec`, wiped likewise.
-#[cfg(feature = "alloc")]
-fn with_memory<T>(params: &Params, mut f: impl FnMut(&mut [Block]) -> T) -> T {
-    let needed = params.block_count();
-    #[cfg(feature = "std")]
-    if needed <= THREAD_CACHE_MAX_BLOCKS {
-        use core::cell::RefCell;
-        std::thread_local! {
-            static MEMORY: RefCell<alloc::vec::Vec<Block>> = const { RefCell::new(alloc::vec::Vec::new()) };
-        }
-        let cached = MEMORY.try_with(|cell| {
-            let mut memory = cell.try_borrow_mut().ok()?;
-            if memory.len() < needed {
-                memory.resize(needed, Block::new());
-            }
-            memory.get_mut(..needed).map(&mut f)
-        });
-        if let Ok(Some(out)) = cached {
-            return out;
-        }
-    }
-    f(&mut alloc::vec![Block::new(); needed])
-}
-
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 impl PinHasher {
@@ -297,7 +259,7 @@ impl PinHasher {
     /// # Errors
     /// Only if `argon2` refuses its inputs (not expected).
     pub fn hash<R: CryptoRng + ?Sized>(&self, input: &[u8], rng: &mut R) -> Result<PhcString> {
-        with_memory(&self.params, |memory| {
+        crate::raw::with_memory(&self.params, |memory| {
             self.hash_with_memory(input, rng, memory)
         })
     }
@@ -307,7 +269,7 @@ impl PinHasher {
     /// # Errors
     /// [`Error::Malformed`] for the salt length.
     pub fn hash_with_salt(&self, input: &[u8], salt: &[u8]) -> Result<PhcString> {
-        with_memory(&self.params, |memory| {
+        crate::raw::with_memory(&self.params, |memory| {
             self.hash_with_salt_and_memory(input, salt, memory)
         })
     }
@@ -360,7 +322,7 @@ impl PinHasher {
         // Everything that can fail without Argon2 work fails before the
         // memory the string asks for is allocated.
         let (parsed, pepper, is_current) = self.prepare(phc)?;
-        with_memory(&parsed.params, |memory| {
+        crate::raw::with_memory(&parsed.params, |memory| {
             self.finish(&parsed, pepper, is_current, input, memory)
         })
     }

@@ -135,6 +135,16 @@ pub struct ParsedHash {
 }
 
 impl ParsedHash {
+    /// Parses a keyward PHC string.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] naming the first part that is wrong;
+    /// [`Error::CostOutOfRange`] when the costs break Argon2's own rules
+    /// (t = 0, m < 8·p, …).
+    pub fn parse(s: &str) -> Result<Self> {
+        parse(s)
+    }
+
     /// The salt (8 to 48 bytes).
     pub fn salt(&self) -> &[u8] {
         self.salt.get(..self.salt_len).unwrap_or(&[])
@@ -186,13 +196,7 @@ fn pair<'a>(field: Option<&'a str>, name: &str) -> Result<&'a str> {
         .ok_or(malformed(PhcPart::Params, EXPECT_PARAMS))
 }
 
-/// Parses a keyward PHC string.
-///
-/// # Errors
-/// [`Error::Malformed`] naming the first part that is wrong;
-/// [`Error::CostOutOfRange`] when the costs break Argon2's own rules
-/// (t = 0, m < 8·p, …).
-pub fn parse(s: &str) -> Result<ParsedHash> {
+pub(crate) fn parse(s: &str) -> Result<ParsedHash> {
     let mut fields = s.split('$');
     if fields.next() != Some("") {
         return Err(malformed(PhcPart::Algorithm, EXPECT_START));

@@ -33,6 +33,7 @@ pub fn to_password_hash_error(e: Error) -> password_hash::Error {
             PhcPart::Hash => P::OutputSize,
             _ => P::EncodingInvalid,
         },
+        Error::CostOverBudget { .. } => P::ParamsInvalid,
         Error::MemoryTooSmall { .. } => P::OutOfMemory,
         Error::Argon2(_) => P::Crypto,
         _ => P::Internal,

@@ -11,7 +11,7 @@
 
 use hex_literal::hex;
 use keyward_pinhash::{
-    Block, HashKey, Params, Pepper, PepperSet, PinHasher, SecretBytes, phc, raw,
+    Block, HashKey, Params, ParsedHash, Pepper, PepperSet, PinHasher, SecretBytes, argon2id,
 };
 
 /// RFC 9106 §5.3: Argon2id v19, m = 32 KiB, t = 3, p = 4, 32-byte tag,
@@ -22,7 +22,7 @@ fn rfc9106_argon2id_with_secret_and_associated_data() {
     let params = Params::new(32, 3, 4).unwrap();
     let mut memory = vec![Block::new(); params.block_count()];
     let mut tag = [0u8; 32];
-    raw::argon2id(
+    argon2id(
         &[0x03; 8],
         &[0x04; 12],
         &params,
@@ -46,7 +46,7 @@ fn rfc9106_argon2id_with_secret_and_associated_data() {
     // Each input matters: drop the secret, or the associated data.
     for (secret, ad) in [(&[][..], &[0x04u8; 12][..]), (&[0x03; 8][..], &[][..])] {
         let mut other = [0u8; 32];
-        raw::argon2id(
+        argon2id(
             secret,
             ad,
             &params,
@@ -103,7 +103,7 @@ fn own_vectors_hash_to_the_independent_phc_strings() {
         let salt = hex::decode(v["salt_hex"].as_str().unwrap());
         let phc = hasher.hash_with_salt(&input, &salt).unwrap();
         assert_eq!(phc.as_str(), v["phc"], "{label}");
-        let parsed = phc::parse(v["phc"].as_str().unwrap()).unwrap();
+        let parsed = ParsedHash::parse(v["phc"].as_str().unwrap()).unwrap();
         assert_eq!(
             parsed.tag()[..],
             hex::decode(v["tag_hex"].as_str().unwrap())[..],

@@ -141,7 +141,7 @@ impl AccountKeys {
     ) -> Result<PasswordSlot> {
         let mut salt = [0u8; 16];
         rng.fill_bytes(&mut salt);
-        let kek = params.derive(password, &salt)?;
+        let kek = wrap::stretch(&params, password, &salt)?;
         let wrapped = wrap::wrap(
             &kek,
             &Self::ad(account_id, SlotKind::Password),
@@ -191,7 +191,7 @@ impl AccountKeys {
     /// [`Error::Unlock`] (slot `Password`) if the password is wrong; Argon2
     /// errors.
     pub fn unlock_with_password(&self, password: &[u8]) -> Result<Aes256Key> {
-        let kek = self.password.params.derive(password, &self.password.salt)?;
+        let kek = wrap::stretch(&self.password.params, password, &self.password.salt)?;
         self.open(&kek, SlotKind::Password, &self.password.wrapped)
     }
 
@@ -331,7 +331,7 @@ impl AccountKeys {
         params: Argon2Params,
         rng: &mut R,
     ) -> Result<()> {
-        params.validate()?;
+        wrap::check_params(&params)?;
         let master = self.unlock(proof)?;
         self.password = Self::password_slot(&self.account_id, &master, new_password, params, rng)?;
         Ok(())
