@@ -39,9 +39,9 @@ use crate::wire::{self, Reader};
 use crate::wrap::{self, Argon2Params, WRAPPED_LEN};
 
 /// Magic bytes of a [`Repository`] record.
-pub const MAGIC: &[u8; 4] = b"KWSR";
+pub const REPOSITORY_MAGIC: &[u8; 4] = b"KWSR";
 /// Record format version.
-pub const FORMAT_VERSION: u8 = 1;
+pub const REPOSITORY_FORMAT_VERSION: u8 = 1;
 /// Minimum Master Password length in characters.
 pub const MIN_MASTER_PASSWORD_CHARS: usize = 20;
 /// Most entries a repository record may hold.
@@ -149,8 +149,8 @@ impl Repository {
     /// The versioned record (format in `docs/formats.md`).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.entries.len() * 64);
-        out.extend_from_slice(MAGIC);
-        out.push(FORMAT_VERSION);
+        out.extend_from_slice(REPOSITORY_MAGIC);
+        out.push(REPOSITORY_FORMAT_VERSION);
         wire::put_id(&mut out, &self.id);
         wire::put_params(&mut out, &self.params);
         out.extend_from_slice(&self.salt);
@@ -170,7 +170,7 @@ impl Repository {
     /// [`Error::Field`], [`Error::TrailingBytes`]: never a panic.
     pub fn from_bytes(data: &[u8]) -> Result<Self> {
         let mut r = Reader::new(data, Record::Repository);
-        r.header(MAGIC, FORMAT_VERSION)?;
+        r.header(REPOSITORY_MAGIC, REPOSITORY_FORMAT_VERSION)?;
         let id = r.id("repository id length")?.to_vec();
         let params = r.argon2_params()?;
         let salt = r.array::<16>()?;

@@ -14,7 +14,7 @@
 )]
 
 use keyward_core::rand_core;
-use keyward_superpin::code::ALPHABET;
+use keyward_superpin::ALPHABET;
 use keyward_superpin::{CodeKind, Error, RecoveryCode, SuperPin};
 use proptest::prelude::*;
 
