@@ -529,3 +529,36 @@ mod mutations {
         }
     }
 }
+
+/// A record with the most entries a repository holds parses (the duplicate
+/// check is O(n log n), not O(n²)), and a duplicate id at the very end is
+/// still found, at its offset.
+#[test]
+fn repository_of_65535_entries_parses() {
+    let repo = Repository::create(b"acme", MASTER_PW, FAST, &mut os_rng()).unwrap();
+    let mut bytes = repo.to_bytes();
+    // The record ends with the u16 entry count (0 for a new repository).
+    let count_at = bytes.len() - 2;
+    bytes[count_at..].copy_from_slice(&u16::MAX.to_be_bytes());
+    for i in 0..u32::from(u16::MAX) {
+        let id = format!("user-{i:05}");
+        bytes.push(id.len() as u8);
+        bytes.extend_from_slice(id.as_bytes());
+        bytes.extend_from_slice(&[0xA5; keyward_superpin::WRAPPED_LEN]);
+    }
+    let parsed = Repository::from_bytes(&bytes).unwrap();
+    assert_eq!(parsed.len(), 65_535);
+    assert!(parsed.contains(b"user-65534"));
+
+    // Make the last id repeat the first: found, and named by its offset.
+    let last_at = bytes.len() - (1 + 10 + keyward_superpin::WRAPPED_LEN);
+    bytes[last_at + 1..last_at + 11].copy_from_slice(b"user-00000");
+    assert_eq!(
+        Repository::from_bytes(&bytes).unwrap_err(),
+        Error::Field {
+            record: Record::Repository,
+            offset: last_at,
+            field: "account id (duplicate)",
+        }
+    );
+}
