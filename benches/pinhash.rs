@@ -47,7 +47,10 @@ fn pinhash(c: &mut Criterion) {
     assert_eq!(ArgonParams::DEFAULT_M_COST, keyward.params().m_cost());
 
     // Both produce the same string.
-    let ours = keyward.hash_with_salt(PIN, &SALT).unwrap().to_string();
+    let ours = keyward
+        .hash_with_salt(b"alice", PIN, &SALT)
+        .unwrap()
+        .to_string();
     let theirs = raw.hash_password_with_salt(PIN, &SALT).unwrap().to_string();
     assert_eq!(ours, theirs);
 
@@ -56,7 +59,11 @@ fn pinhash(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(2))
         .measurement_time(Duration::from_secs(8));
     g.bench_function("keyward_hash", |b| {
-        b.iter(|| keyward.hash_with_salt(black_box(PIN), &SALT).unwrap())
+        b.iter(|| {
+            keyward
+                .hash_with_salt(b"alice", black_box(PIN), &SALT)
+                .unwrap()
+        })
     });
     g.bench_function("raw_argon2_hash", |b| {
         b.iter(|| {
@@ -66,7 +73,7 @@ fn pinhash(c: &mut Criterion) {
         })
     });
     g.bench_function("keyward_verify", |b| {
-        b.iter(|| keyward.verify(black_box(PIN), &ours).unwrap())
+        b.iter(|| keyward.verify(b"alice", black_box(PIN), &ours).unwrap())
     });
     g.bench_function("raw_argon2_verify", |b| {
         b.iter(|| PasswordVerifier::<str>::verify_password(&raw, black_box(PIN), &theirs).unwrap())
@@ -75,7 +82,7 @@ fn pinhash(c: &mut Criterion) {
     g.bench_function("keyward_verify_reused_memory", |b| {
         b.iter(|| {
             keyward
-                .verify_with_memory(black_box(PIN), &ours, &mut memory)
+                .verify_with_memory(b"alice", black_box(PIN), &ours, &mut memory)
                 .unwrap()
         })
     });
@@ -107,7 +114,11 @@ fn interleaved(keyward: &PinHasher, raw: &Argon2<'_>, ours: &str, theirs: &str) 
             let which = (round + k) % 6;
             let t = match which {
                 0 => time(&mut || {
-                    black_box(keyward.hash_with_salt(black_box(PIN), &SALT).unwrap());
+                    black_box(
+                        keyward
+                            .hash_with_salt(b"alice", black_box(PIN), &SALT)
+                            .unwrap(),
+                    );
                 }),
                 1 => time(&mut || {
                     black_box(
@@ -117,7 +128,7 @@ fn interleaved(keyward: &PinHasher, raw: &Argon2<'_>, ours: &str, theirs: &str) 
                     );
                 }),
                 2 => time(&mut || {
-                    black_box(keyward.verify(black_box(PIN), ours).unwrap());
+                    black_box(keyward.verify(b"alice", black_box(PIN), ours).unwrap());
                 }),
                 3 => time(&mut || {
                     PasswordVerifier::<str>::verify_password(raw, black_box(PIN), theirs).unwrap();
@@ -125,7 +136,7 @@ fn interleaved(keyward: &PinHasher, raw: &Argon2<'_>, ours: &str, theirs: &str) 
                 4 => time(&mut || {
                     black_box(
                         keyward
-                            .verify_with_memory(black_box(PIN), ours, &mut memory)
+                            .verify_with_memory(b"alice", black_box(PIN), ours, &mut memory)
                             .unwrap(),
                     );
                 }),

@@ -31,7 +31,7 @@
 //! let templates = vec![(id.clone(), old.seal_template(&id, b"minutiae")?)];
 //! // Small Argon2 parameters for the example only.
 //! let hasher = old.pin_hasher().with_params(Params::new(64, 1, 1).unwrap());
-//! let hashes = vec![("alice", hasher.hash_with_salt(b"483920", &[7; 16]).unwrap())];
+//! let hashes = vec![("alice", hasher.hash_with_salt(b"alice", b"483920", &[7; 16]).unwrap())];
 //!
 //! let new = SiteHashKey::enable(&HashKey::new("Site-HashKey/for:demo#2026-11-22")?);
 //! println!("site HashKey enabled, key id {}", new.key_id());
@@ -501,7 +501,7 @@ mod tests {
         let hash = |k: &SiteHashKey, pin: &[u8]| {
             k.pin_hasher()
                 .with_params(small)
-                .hash_with_salt(pin, &salt)
+                .hash_with_salt(b"user", pin, &salt)
                 .unwrap()
                 .as_str()
                 .to_string()

@@ -29,6 +29,10 @@ pub struct KeyArgs {
     /// instead of a PIN (digits only).
     #[arg(long)]
     password: bool,
+    /// The user the hash belongs to (bytes of the id as given, e.g. the
+    /// account name): the hash is bound to it and verifies for it only.
+    #[arg(long, value_name = "ID")]
+    user: String,
 }
 
 #[derive(Debug, Args)]
@@ -80,14 +84,24 @@ fn hash(a: &HashArgs) -> CmdResult {
     let input = io::read_stdin_secret(what)?;
     let mut rng = keyward_core::os_rng();
     let phc = if a.key.password {
-        hasher.hash_password(&PasswordPolicy::DEFAULT, first_line(&input), &mut rng)
+        hasher.hash_password(
+            &PasswordPolicy::DEFAULT,
+            a.key.user.as_bytes(),
+            first_line(&input),
+            &mut rng,
+        )
     } else {
         let policy = if a.allow_trivial {
             PinPolicy::DEFAULT.allow_trivial()
         } else {
             PinPolicy::DEFAULT
         };
-        hasher.hash_pin(&policy, io::single_line(&input, what)?, &mut rng)
+        hasher.hash_pin(
+            &policy,
+            a.key.user.as_bytes(),
+            io::single_line(&input, what)?,
+            &mut rng,
+        )
     }
     .map_err(fail)?;
     eprintln!(
@@ -106,6 +120,9 @@ pub(crate) fn describe(v: &Verified) -> &'static str {
         }
         Some(RehashReason::WeakerParams) => {
             "match; needs rehash: weaker Argon2 parameters than current (hash the PIN again)"
+        }
+        Some(RehashReason::NotBoundToUser) => {
+            "match; needs rehash: not bound to its user (made without a user id; hash the PIN again with --user)"
         }
         Some(_) => "match; needs rehash (hash the PIN again)",
     }
@@ -136,9 +153,9 @@ fn verify(a: &VerifyArgs) -> CmdResult {
             Failure("expected the PHC string on line 2 of stdin, found nothing".into())
         })?;
     let verified = if a.key.password {
-        hasher.verify_password(secret, phc)
+        hasher.verify_password(a.key.user.as_bytes(), secret, phc)
     } else {
-        hasher.verify(secret.trim().as_bytes(), phc)
+        hasher.verify(a.key.user.as_bytes(), secret.trim().as_bytes(), phc)
     }
     .map_err(fail)?;
     io::out(describe(&verified))
@@ -152,19 +169,19 @@ pub fn demo(d: &mut crate::cmd_demo::Demo) -> CmdResult {
     let old = HashKey::new("Site-HashKey/for:demo#2026-11-22")?;
     let hasher = PinHasher::from_hash_key(&old);
     let phc = hasher
-        .hash_pin(&PinPolicy::DEFAULT, "483920", &mut rng)
+        .hash_pin(&PinPolicy::DEFAULT, b"alice", "483920", &mut rng)
         .map_err(fail)?;
     println!("  PIN 483920 -> {phc}");
     d.check(
         "the PHC string names the HashKey's key id",
         keyward_pinhash::ParsedHash::parse(phc.as_str()).is_ok_and(|p| p.keyid == old.key_id()),
     );
-    let ok = hasher.verify(b"483920", phc.as_str());
+    let ok = hasher.verify(b"alice", b"483920", phc.as_str());
     d.check(
         "the right PIN verifies (no rehash needed)",
         ok.is_ok_and(|v| !v.needs_rehash),
     );
-    let wrong = hasher.verify(b"483921", phc.as_str());
+    let wrong = hasher.verify(b"alice", b"483921", phc.as_str());
     if let Err(e) = &wrong {
         println!("  wrong PIN: {e}");
     }
@@ -172,7 +189,12 @@ pub fn demo(d: &mut crate::cmd_demo::Demo) -> CmdResult {
         "a wrong PIN is a plain mismatch",
         wrong == Err(Error::Mismatch),
     );
-    let trivial = hasher.hash_pin(&PinPolicy::DEFAULT, "123456", &mut rng);
+    let copied = hasher.verify(b"bob", b"483920", phc.as_str());
+    d.check(
+        "alice's hash copied into bob's row does not verify",
+        copied == Err(Error::Mismatch),
+    );
+    let trivial = hasher.hash_pin(&PinPolicy::DEFAULT, b"alice", "123456", &mut rng);
     if let Err(e) = &trivial {
         println!("  PIN 123456 refused: {e}");
     }
@@ -184,7 +206,7 @@ pub fn demo(d: &mut crate::cmd_demo::Demo) -> CmdResult {
         .with_retired(Pepper::from_hash_key(&old))
         .map_err(fail)?;
     let rotated = PinHasher::new(set);
-    let v = rotated.verify(b"483920", phc.as_str());
+    let v = rotated.verify(b"alice", b"483920", phc.as_str());
     if let Ok(v) = &v {
         println!("  after rotation: {}", describe(v));
     }
@@ -193,16 +215,16 @@ pub fn demo(d: &mut crate::cmd_demo::Demo) -> CmdResult {
         v.is_ok_and(|v| v.reason == Some(RehashReason::RetiredPepper)),
     );
     let rehashed = rotated
-        .hash_pin(&PinPolicy::DEFAULT, "483920", &mut rng)
+        .hash_pin(&PinPolicy::DEFAULT, b"alice", "483920", &mut rng)
         .map_err(fail)?;
     d.check(
         "the rehashed PIN verifies under the new HashKey",
         PinHasher::from_hash_key(&new)
-            .verify(b"483920", rehashed.as_str())
+            .verify(b"alice", b"483920", rehashed.as_str())
             .is_ok_and(|v| !v.needs_rehash),
     );
     // The old HashKey is gone: its hashes cannot be migrated.
-    let gone = PinHasher::from_hash_key(&new).verify(b"483920", phc.as_str());
+    let gone = PinHasher::from_hash_key(&new).verify(b"alice", b"483920", phc.as_str());
     if let Err(e) = &gone {
         println!("  old HashKey removed: {e}");
     }

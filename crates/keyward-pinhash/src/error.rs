@@ -129,6 +129,9 @@ pub enum Error {
         /// Characters found (after NFKC normalisation).
         found: usize,
     },
+    /// A user id is empty (hashes are bound to a user id of at least one
+    /// byte).
+    EmptyUserId,
     /// Two peppers of a set have the same key id.
     DuplicateKeyId {
         /// The repeated key id.
@@ -216,6 +219,9 @@ impl fmt::Display for Error {
             Self::PasswordLength { min, max, found } => write!(
                 f,
                 "a password must have {min} to {max} characters (after NFKC normalisation), found {found}"
+            ),
+            Self::EmptyUserId => f.write_str(
+                "a user id is needed to bind the hash to its user: expected at least 1 byte, found none",
             ),
             Self::DuplicateKeyId { keyid } => {
                 write!(f, "two peppers have the same key id {keyid}")

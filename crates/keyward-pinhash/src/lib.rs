@@ -31,7 +31,7 @@ mod traits;
 
 pub use argon2::Block;
 pub use error::{Error, PhcPart, Result, TrivialKind};
-pub use hasher::{PinHasher, RehashReason, Verified};
+pub use hasher::{PinHasher, RehashReason, Verified, user_ad};
 pub use keyward_core::{HashKey, KeyId, SecretBytes};
 pub use params::{Limits, Params};
 pub use pepper::{MAX_RETIRED, Pepper, PepperSet, RAW_PEPPER_HKDF_SALT, RAW_PEPPER_KEY_ID_INFO};

@@ -7,6 +7,9 @@
 use keyward_pinhash::{HashKey, Params, PinHasher, PinPolicy};
 use keyward_test_alloc::{Freed, InspectingAlloc, watch};
 
+/// The user every hash of this file is bound to.
+const USER: &[u8] = b"alice";
+
 #[global_allocator]
 static ALLOC: InspectingAlloc = InspectingAlloc;
 
@@ -38,20 +41,30 @@ fn assert_wiped(what: &str, freed: Freed) {
 #[test]
 fn pin_hashing_memory_is_wiped() {
     let phc = hasher()
-        .hash_pin(&PinPolicy::DEFAULT, "493817", &mut keyward_core::os_rng())
+        .hash_pin(
+            &PinPolicy::DEFAULT,
+            USER,
+            "493817",
+            &mut keyward_core::os_rng(),
+        )
         .unwrap();
     assert_wiped(
         "PIN hash",
         freed_by(|| {
             hasher()
-                .hash_pin(&PinPolicy::DEFAULT, "493817", &mut keyward_core::os_rng())
+                .hash_pin(
+                    &PinPolicy::DEFAULT,
+                    USER,
+                    "493817",
+                    &mut keyward_core::os_rng(),
+                )
                 .unwrap();
         }),
     );
     assert_wiped(
         "PIN verify",
         freed_by(move || {
-            hasher().verify(b"493817", phc.as_str()).unwrap();
+            hasher().verify(USER, b"493817", phc.as_str()).unwrap();
         }),
     );
 }

@@ -405,7 +405,10 @@ fn separators_are_exactly_those_the_spec_lists() {
                 character,
                 ..
             }) => assert_eq!(character, bad),
-            other => panic!("U+{:04X}: expected an invalid character at 7, got {other:?}", u32::from(bad)),
+            other => panic!(
+                "U+{:04X}: expected an invalid character at 7, got {other:?}",
+                u32::from(bad)
+            ),
         }
     }
 }
