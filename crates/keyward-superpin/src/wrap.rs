@@ -114,6 +114,7 @@ pub(crate) fn stretch(
 }
 
 /// Argon2's rules and the cost budget.
+#[cfg(feature = "alloc")]
 pub(crate) fn check_params(params: &Argon2Params) -> Result<()> {
     params.validate().map_err(|e| match e {
         keyward_pinhash::Error::CostOverBudget { budget, found } => {
