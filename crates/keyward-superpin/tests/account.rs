@@ -562,3 +562,42 @@ fn repository_of_65535_entries_parses() {
         }
     );
 }
+
+/// Argon2 costs are bounded by one budget on memory × passes: neither
+/// 64 MiB nor 17 passes is large alone, together they are over it. Refused
+/// when read from a record and when writing one, before any Argon2 work.
+#[test]
+fn argon2_cost_is_bounded_by_a_budget_on_memory_times_passes() {
+    let heavy = Argon2Params {
+        m_cost_kib: 65_536,
+        t_cost: 17,
+        p_cost: 1,
+    };
+    let over = Error::Argon2Cost {
+        budget: 1 << 20,
+        found: 65_536 * 17,
+    };
+    assert_eq!(
+        AccountKeys::create(b"x", b"pw", heavy, &mut os_rng()).unwrap_err(),
+        over
+    );
+    assert_eq!(
+        Repository::create(b"acme", MASTER_PW, heavy, &mut os_rng()).unwrap_err(),
+        over
+    );
+    assert!(
+        over.to_string()
+            .contains("at most 1048576 KiB·passes, found 1114112")
+    );
+    // A record asking for it: magic (4), version (1), id length (1), "acme",
+    // then m and t as big-endian u32.
+    let mut bytes = Repository::create(b"acme", MASTER_PW, FAST, &mut os_rng())
+        .unwrap()
+        .to_bytes();
+    bytes[10..14].copy_from_slice(&65_536u32.to_be_bytes());
+    bytes[14..18].copy_from_slice(&17u32.to_be_bytes());
+    assert_eq!(Repository::from_bytes(&bytes).unwrap_err(), over);
+    // Each alone at its size is within the budget.
+    bytes[14..18].copy_from_slice(&1u32.to_be_bytes());
+    assert!(Repository::from_bytes(&bytes).is_ok());
+}
