@@ -35,7 +35,8 @@ fn pinhash(c: &mut Criterion) {
         .t_cost(2)
         .p_cost(1)
         .output_len(32)
-        .keyid(argon2::KeyId::new(&hash_key.key_id().0).unwrap());
+        .keyid(argon2::KeyId::new(&hash_key.key_id().0).unwrap())
+        .data(argon2::AssociatedData::new(&keyward_pinhash::user_ad(b"alice").unwrap()).unwrap());
     let raw = Argon2::new_with_secret(
         pepper.expose_secret(),
         Algorithm::Argon2id,
@@ -46,17 +47,28 @@ fn pinhash(c: &mut Criterion) {
     assert_eq!(*keyward.params(), keyward_pinhash::Params::OWASP);
     assert_eq!(ArgonParams::DEFAULT_M_COST, keyward.params().m_cost());
 
-    // Both produce the same string.
-    let ours = keyward.hash_with_salt(PIN, &SALT).unwrap().to_string();
+    // Both produce the same salt and tag (the strings differ only in how
+    // they mark the associated data: keyward's `bind=user`, argon2's `data=`).
+    let ours = keyward
+        .hash_with_salt(b"alice", PIN, &SALT)
+        .unwrap()
+        .to_string();
     let theirs = raw.hash_password_with_salt(PIN, &SALT).unwrap().to_string();
-    assert_eq!(ours, theirs);
+    assert_eq!(
+        ours.rsplitn(3, '$').take(2).collect::<Vec<_>>(),
+        theirs.rsplitn(3, '$').take(2).collect::<Vec<_>>()
+    );
 
     let mut g = c.benchmark_group("pinhash_owasp");
     g.sample_size(20)
         .warm_up_time(Duration::from_secs(2))
         .measurement_time(Duration::from_secs(8));
     g.bench_function("keyward_hash", |b| {
-        b.iter(|| keyward.hash_with_salt(black_box(PIN), &SALT).unwrap())
+        b.iter(|| {
+            keyward
+                .hash_with_salt(b"alice", black_box(PIN), &SALT)
+                .unwrap()
+        })
     });
     g.bench_function("raw_argon2_hash", |b| {
         b.iter(|| {
@@ -66,7 +78,7 @@ fn pinhash(c: &mut Criterion) {
         })
     });
     g.bench_function("keyward_verify", |b| {
-        b.iter(|| keyward.verify(black_box(PIN), &ours).unwrap())
+        b.iter(|| keyward.verify(b"alice", black_box(PIN), &ours).unwrap())
     });
     g.bench_function("raw_argon2_verify", |b| {
         b.iter(|| PasswordVerifier::<str>::verify_password(&raw, black_box(PIN), &theirs).unwrap())
@@ -75,7 +87,7 @@ fn pinhash(c: &mut Criterion) {
     g.bench_function("keyward_verify_reused_memory", |b| {
         b.iter(|| {
             keyward
-                .verify_with_memory(black_box(PIN), &ours, &mut memory)
+                .verify_with_memory(b"alice", black_box(PIN), &ours, &mut memory)
                 .unwrap()
         })
     });
@@ -107,7 +119,11 @@ fn interleaved(keyward: &PinHasher, raw: &Argon2<'_>, ours: &str, theirs: &str) 
             let which = (round + k) % 6;
             let t = match which {
                 0 => time(&mut || {
-                    black_box(keyward.hash_with_salt(black_box(PIN), &SALT).unwrap());
+                    black_box(
+                        keyward
+                            .hash_with_salt(b"alice", black_box(PIN), &SALT)
+                            .unwrap(),
+                    );
                 }),
                 1 => time(&mut || {
                     black_box(
@@ -117,7 +133,7 @@ fn interleaved(keyward: &PinHasher, raw: &Argon2<'_>, ours: &str, theirs: &str) 
                     );
                 }),
                 2 => time(&mut || {
-                    black_box(keyward.verify(black_box(PIN), ours).unwrap());
+                    black_box(keyward.verify(b"alice", black_box(PIN), ours).unwrap());
                 }),
                 3 => time(&mut || {
                     PasswordVerifier::<str>::verify_password(raw, black_box(PIN), theirs).unwrap();
@@ -125,7 +141,7 @@ fn interleaved(keyward: &PinHasher, raw: &Argon2<'_>, ours: &str, theirs: &str) 
                 4 => time(&mut || {
                     black_box(
                         keyward
-                            .verify_with_memory(black_box(PIN), ours, &mut memory)
+                            .verify_with_memory(b"alice", black_box(PIN), ours, &mut memory)
                             .unwrap(),
                     );
                 }),

@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut hashes: Vec<(String, String)> = Vec::new();
     let mut templates: Vec<(TemplateId, Vec<u8>)> = Vec::new();
     for (user, pin) in users.iter().zip(pins) {
-        let phc = hasher.hash_pin(&PinPolicy::DEFAULT, pin, &mut rng)?;
+        let phc = hasher.hash_pin(&PinPolicy::DEFAULT, user.as_bytes(), pin, &mut rng)?;
         hashes.push((user.to_string(), phc.as_str().to_string()));
         for finger in ["finger-1", "finger-2"] {
             let id = TemplateId::new(user.as_bytes(), finger.as_bytes());
@@ -129,17 +129,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The old PIN hash cannot be verified under the site HashKey.
     let site_hasher = site.pin_hasher().with_params(small);
-    let old_hash = hasher.hash_pin(&PinPolicy::DEFAULT, "483920", &mut rng)?;
+    let old_hash = hasher.hash_pin(&PinPolicy::DEFAULT, b"alice", "483920", &mut rng)?;
     let e = site_hasher
-        .verify(b"483920", old_hash.as_str())
+        .verify(b"alice", b"483920", old_hash.as_str())
         .unwrap_err();
     println!("\nalice logs in with her old hash: {e}");
     assert!(matches!(e, keyward::pinhash::Error::UnknownPepper { .. }));
     // She re-enrols under the site HashKey.
-    let new_hash = site_hasher.hash_pin(&PinPolicy::DEFAULT, "702915", &mut rng)?;
+    let new_hash = site_hasher.hash_pin(&PinPolicy::DEFAULT, b"alice", "702915", &mut rng)?;
     assert!(
         !site_hasher
-            .verify(b"702915", new_hash.as_str())?
+            .verify(b"alice", b"702915", new_hash.as_str())?
             .needs_rehash
     );
     println!("alice re-enrolled: {new_hash}");

@@ -31,7 +31,7 @@
 //! let templates = vec![(id.clone(), old.seal_template(&id, b"minutiae")?)];
 //! // Small Argon2 parameters for the example only.
 //! let hasher = old.pin_hasher().with_params(Params::new(64, 1, 1).unwrap());
-//! let hashes = vec![("alice", hasher.hash_with_salt(b"483920", &[7; 16]).unwrap())];
+//! let hashes = vec![("alice", hasher.hash_with_salt(b"alice", b"483920", &[7; 16]).unwrap())];
 //!
 //! let new = SiteHashKey::enable(&HashKey::new("Site-HashKey/for:demo#2026-11-22")?);
 //! println!("site HashKey enabled, key id {}", new.key_id());
@@ -367,7 +367,7 @@ where
         malformed: Vec::new(),
     };
     for (user, phc) in hashes {
-        match keyward_pinhash::phc::parse(phc.as_ref()) {
+        match keyward_pinhash::ParsedHash::parse(phc.as_ref()) {
             Ok(p) if p.keyid == from => s.reenrol.push(user),
             Ok(p) if p.keyid == to => s.current.push(user),
             Ok(p) => s.other_key.push((user, p.keyid)),
@@ -501,7 +501,7 @@ mod tests {
         let hash = |k: &SiteHashKey, pin: &[u8]| {
             k.pin_hasher()
                 .with_params(small)
-                .hash_with_salt(pin, &salt)
+                .hash_with_salt(b"user", pin, &salt)
                 .unwrap()
                 .as_str()
                 .to_string()

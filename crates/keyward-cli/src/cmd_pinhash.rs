@@ -28,6 +28,10 @@ pub struct KeyArgs {
     /// instead of a PIN (digits only).
     #[arg(long)]
     password: bool,
+    /// The user the hash belongs to (bytes of the id as given, e.g. the
+    /// account name): the hash is bound to it and verifies for it only.
+    #[arg(long, value_name = "ID")]
+    user: String,
 }
 
 #[derive(Debug, Args)]
@@ -79,14 +83,24 @@ fn hash(a: &HashArgs) -> CmdResult {
     let input = io::read_stdin_secret_line(what)?;
     let mut rng = keyward_core::os_rng();
     let phc = if a.key.password {
-        hasher.hash_password(&PasswordPolicy::DEFAULT, first_line(&input), &mut rng)
+        hasher.hash_password(
+            &PasswordPolicy::DEFAULT,
+            a.key.user.as_bytes(),
+            first_line(&input),
+            &mut rng,
+        )
     } else {
         let policy = if a.allow_trivial {
             PinPolicy::DEFAULT.allow_trivial()
         } else {
             PinPolicy::DEFAULT
         };
-        hasher.hash_pin(&policy, io::single_line(&input, what)?, &mut rng)
+        hasher.hash_pin(
+            &policy,
+            a.key.user.as_bytes(),
+            io::single_line(&input, what)?,
+            &mut rng,
+        )
     }
     .map_err(fail)?;
     io::note(&format!(
@@ -105,6 +119,9 @@ pub(crate) fn describe(v: &Verified) -> &'static str {
         }
         Some(RehashReason::WeakerParams) => {
             "match; needs rehash: weaker Argon2 parameters than current (hash the PIN again)"
+        }
+        Some(RehashReason::NotBoundToUser) => {
+            "match; needs rehash: not bound to its user (made without a user id; hash the PIN again with --user)"
         }
         Some(_) => "match; needs rehash (hash the PIN again)",
     }
@@ -135,9 +152,9 @@ fn verify(a: &VerifyArgs) -> CmdResult {
             Failure::Input("expected the PHC string on line 2 of stdin, found nothing".into())
         })?;
     let verified = if a.key.password {
-        hasher.verify_password(secret, phc)
+        hasher.verify_password(a.key.user.as_bytes(), secret, phc)
     } else {
-        hasher.verify(secret.trim().as_bytes(), phc)
+        hasher.verify(a.key.user.as_bytes(), secret.trim().as_bytes(), phc)
     }
     .map_err(fail)?;
     io::out(describe(&verified))

@@ -71,7 +71,7 @@ fn setup(d: &Path, damage: bool) -> (PathBuf, PathBuf, PathBuf) {
     let h = |k: &SiteHashKey| {
         k.pin_hasher()
             .with_params(small)
-            .hash_with_salt(b"483920", &[9; 16])
+            .hash_with_salt(b"alice", b"483920", &[9; 16])
             .unwrap()
     };
     let hashes = d.join("hashes.txt");

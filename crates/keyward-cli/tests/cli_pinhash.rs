@@ -26,7 +26,14 @@ fn key_file(name: &str, key: &str) -> PathBuf {
 
 fn hash(key: &std::path::Path, pin: &str) -> String {
     let out = keyward(
-        &["pin", "hash", "--hash-key-file", key.to_str().unwrap()],
+        &[
+            "pin",
+            "hash",
+            "--user",
+            "alice",
+            "--hash-key-file",
+            key.to_str().unwrap(),
+        ],
         &format!("{pin}\n"),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -38,10 +45,17 @@ fn hash_then_verify_match_and_mismatch() {
     let site = key_file("site", SITE);
     let phc = hash(&site, "483920");
     assert!(
-        phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1,keyid=zCnlFw$"),
+        phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1,keyid=zCnlFw,bind=user$"),
         "{phc}"
     );
-    let args = ["pin", "verify", "--hash-key-file", site.to_str().unwrap()];
+    let args = [
+        "pin",
+        "verify",
+        "--user",
+        "alice",
+        "--hash-key-file",
+        site.to_str().unwrap(),
+    ];
     let ok = keyward(&args, &format!("483920\n{phc}\n"));
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     assert_eq!(text(&ok.stdout), "match\n");
@@ -52,6 +66,22 @@ fn hash_then_verify_match_and_mismatch() {
         "keyward: error: the PIN or password does not match\n"
     );
     assert!(bad.stdout.is_empty());
+    // The hash is bound to alice: bob cannot log in with it, even with
+    // alice's PIN (a hash copied between rows of the table).
+    let bob = [
+        "pin",
+        "verify",
+        "--user",
+        "bob",
+        "--hash-key-file",
+        site.to_str().unwrap(),
+    ];
+    let copied = keyward(&bob, &format!("483920\n{phc}\n"));
+    assert_eq!(copied.status.code(), Some(1));
+    assert_eq!(
+        text(&copied.stderr),
+        "keyward: error: the PIN or password does not match\n"
+    );
 }
 
 #[test]
@@ -63,6 +93,8 @@ fn retired_hash_key_needs_rehash_and_removed_one_says_re_enrol() {
         &[
             "pin",
             "verify",
+            "--user",
+            "alice",
             "--hash-key-file",
             next.to_str().unwrap(),
             "--retired-hash-key-file",
@@ -73,7 +105,14 @@ fn retired_hash_key_needs_rehash_and_removed_one_says_re_enrol() {
     assert_eq!(rotated.status.code(), Some(0));
     assert!(text(&rotated.stdout).starts_with("match; needs rehash: made under a retired HashKey"));
     let gone = keyward(
-        &["pin", "verify", "--hash-key-file", next.to_str().unwrap()],
+        &[
+            "pin",
+            "verify",
+            "--user",
+            "alice",
+            "--hash-key-file",
+            next.to_str().unwrap(),
+        ],
         &format!("2580\n{phc}\n"),
     );
     assert_eq!(gone.status.code(), Some(1));
@@ -89,37 +128,61 @@ fn retired_hash_key_needs_rehash_and_removed_one_says_re_enrol() {
 fn bad_pins_bad_strings_and_bad_keys_are_one_line_errors() {
     let site = key_file("site3", SITE);
     let s = site.to_str().unwrap();
-    let out = keyward(&["pin", "hash", "--hash-key-file", s], "12a4\n");
+    let out = keyward(
+        &["pin", "hash", "--user", "alice", "--hash-key-file", s],
+        "12a4\n",
+    );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
         "keyward: error: PIN character 3 is not a digit (0-9 expected)\n"
     );
-    let out = keyward(&["pin", "hash", "--hash-key-file", s], "1111\n");
+    let out = keyward(
+        &["pin", "hash", "--user", "alice", "--hash-key-file", s],
+        "1111\n",
+    );
     assert_eq!(
         text(&out.stderr),
         "keyward: error: the PIN is too easy to guess: one repeated digit\n"
     );
     let out = keyward(
-        &["pin", "hash", "--hash-key-file", s, "--allow-trivial"],
+        &[
+            "pin",
+            "hash",
+            "--user",
+            "alice",
+            "--hash-key-file",
+            s,
+            "--allow-trivial",
+        ],
         "1111\n",
     );
     assert_eq!(out.status.code(), Some(0));
     let out = keyward(
-        &["pin", "verify", "--hash-key-file", s],
+        &["pin", "verify", "--user", "alice", "--hash-key-file", s],
         "2580\n$argon2id$v=19$m=19456,t=2,p=1$abc\n",
     );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "keyward: error: malformed PHC string: parameters: expected m=<KiB>,t=<passes>,p=<lanes>,keyid=<id> in this order\n"
+        "keyward: error: malformed PHC string: parameters: expected m=<KiB>,t=<passes>,p=<lanes>,keyid=<id>, optionally ,bind=user, in this order\n"
     );
-    let out = keyward(&["pin", "verify", "--hash-key-file", s], "2580\n");
+    let out = keyward(
+        &["pin", "verify", "--user", "alice", "--hash-key-file", s],
+        "2580\n",
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("line 2"));
     let short = key_file("short", "0123456789abcdef0123456789abcde");
     let out = keyward(
-        &["pin", "hash", "--hash-key-file", short.to_str().unwrap()],
+        &[
+            "pin",
+            "hash",
+            "--user",
+            "alice",
+            "--hash-key-file",
+            short.to_str().unwrap(),
+        ],
         "483920\n",
     );
     assert_eq!(out.status.code(), Some(1));
@@ -138,18 +201,42 @@ fn passwords_are_normalised() {
     let site = key_file("site4", SITE);
     let s = site.to_str().unwrap();
     let out = keyward(
-        &["pin", "hash", "--password", "--hash-key-file", s],
+        &[
+            "pin",
+            "hash",
+            "--user",
+            "alice",
+            "--password",
+            "--hash-key-file",
+            s,
+        ],
         "ﬁrst Ⅻ café\n",
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let phc = text(&out.stdout).trim().to_string();
     let ok = keyward(
-        &["pin", "verify", "--password", "--hash-key-file", s],
+        &[
+            "pin",
+            "verify",
+            "--user",
+            "alice",
+            "--password",
+            "--hash-key-file",
+            s,
+        ],
         &format!("first XII café\n{phc}\n"),
     );
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     let out = keyward(
-        &["pin", "hash", "--password", "--hash-key-file", s],
+        &[
+            "pin",
+            "hash",
+            "--user",
+            "alice",
+            "--password",
+            "--hash-key-file",
+            s,
+        ],
         "short\n",
     );
     assert_eq!(

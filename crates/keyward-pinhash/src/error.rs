@@ -85,6 +85,14 @@ pub enum Error {
         /// Value found.
         found: u32,
     },
+    /// Stored Argon2 parameters cost more work (memory × passes) than the
+    /// reader's budget ([`crate::Limits`]): refused before any work.
+    CostOverBudget {
+        /// The budget in KiB·passes.
+        budget: u64,
+        /// `m × t` of the parameters found, in KiB·passes.
+        found: u64,
+    },
     /// The caller-provided Argon2 memory is too small for the parameters.
     MemoryTooSmall {
         /// Blocks (1 KiB each) needed.
@@ -121,6 +129,9 @@ pub enum Error {
         /// Characters found (after NFKC normalisation).
         found: usize,
     },
+    /// A user id is empty (hashes are bound to a user id of at least one
+    /// byte).
+    EmptyUserId,
     /// Two peppers of a set have the same key id.
     DuplicateKeyId {
         /// The repeated key id.
@@ -186,6 +197,11 @@ impl fmt::Display for Error {
                 f,
                 "Argon2 {part} out of range: expected {min}..={max}, found {found}"
             ),
+            Self::CostOverBudget { budget, found } => write!(
+                f,
+                "Argon2 cost over budget: expected memory × passes of at most {budget} KiB·passes, \
+                 found {found}"
+            ),
             Self::MemoryTooSmall { needed, available } => write!(
                 f,
                 "Argon2 memory too small: {needed} blocks of 1 KiB needed, {available} provided"
@@ -203,6 +219,9 @@ impl fmt::Display for Error {
             Self::PasswordLength { min, max, found } => write!(
                 f,
                 "a password must have {min} to {max} characters (after NFKC normalisation), found {found}"
+            ),
+            Self::EmptyUserId => f.write_str(
+                "a user id is needed to bind the hash to its user: expected at least 1 byte, found none",
             ),
             Self::DuplicateKeyId { keyid } => {
                 write!(f, "two peppers have the same key id {keyid}")

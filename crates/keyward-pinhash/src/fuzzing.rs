@@ -1,5 +1,6 @@
 //! Entry points shared by the cargo-fuzz targets and `cargo test` corpus
-//! replay. Not part of the stable API.
+//! replay, behind the non-default `fuzzing` feature. Not part of the stable
+//! API.
 
 use argon2::Block;
 
@@ -7,8 +8,7 @@ use crate::{Limits, Params, Pepper, PepperSet, PinHasher, SecretBytes};
 
 /// Cheap parameters and limits so that arbitrary strings verify quickly.
 const FUZZ_LIMITS: Limits = Limits {
-    max_m_cost: 64,
-    max_t_cost: 2,
+    max_work: 128,
     max_p_cost: 2,
 };
 
@@ -34,9 +34,13 @@ pub fn parse_phc(data: &[u8]) {
     };
     if let Ok(parsed) = crate::phc::parse(text) {
         let tag = *parsed.tag();
-        if let Ok(again) =
-            crate::phc::PhcString::encode(&parsed.params, parsed.keyid, parsed.salt(), &tag)
-        {
+        if let Ok(again) = crate::phc::PhcString::encode(
+            &parsed.params,
+            parsed.keyid,
+            parsed.bound_to_user,
+            parsed.salt(),
+            &tag,
+        ) {
             assert_eq!(again.as_str(), text, "PHC round trip");
         }
     }
@@ -51,6 +55,6 @@ pub fn verify_arbitrary(data: &[u8]) {
     let (pin, phc) = text.split_once('\n').unwrap_or(("1234", text));
     let hasher = fuzz_hasher();
     let mut memory = [Block::new(); 64];
-    let _ = hasher.verify_with_memory(pin.as_bytes(), phc, &mut memory);
+    let _ = hasher.verify_with_memory(b"fuzz-user", pin.as_bytes(), phc, &mut memory);
     let _ = crate::PinPolicy::DEFAULT.check(pin);
 }

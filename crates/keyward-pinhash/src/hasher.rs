@@ -3,6 +3,7 @@
 use argon2::Block;
 use keyward_core::HashKey;
 use rand_core::CryptoRng;
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -23,6 +24,10 @@ pub enum RehashReason {
     WeakerParams,
     /// The hash's salt is not the 16 bytes this crate writes.
     SaltLength,
+    /// The hash is not bound to its user (made without a user id, before
+    /// binding existed): whoever can write the hash table could have copied
+    /// it from another user's row. Hash again with the user id now.
+    NotBoundToUser,
 }
 
 /// A successful verification.
@@ -107,30 +112,49 @@ impl PinHasher {
         self.params.block_count()
     }
 
-    /// Hashes `input` (PIN digits or normalised password bytes) with a
-    /// fresh 16-byte salt from `rng`, in caller-provided memory.
+    /// Hashes `input` (PIN digits or normalised password bytes) of user
+    /// `user` with a fresh 16-byte salt from `rng`, in caller-provided
+    /// memory. The hash is bound to `user` (see [`user_ad`]): it verifies
+    /// for that user id only.
     ///
     /// # Errors
-    /// [`Error::MemoryTooSmall`] if `memory` holds fewer than
-    /// [`Self::block_count`] blocks.
+    /// [`Error::EmptyUserId`]; [`Error::MemoryTooSmall`] if `memory` holds
+    /// fewer than [`Self::block_count`] blocks.
     pub fn hash_with_memory<R: CryptoRng + ?Sized>(
         &self,
+        user: &[u8],
         input: &[u8],
         rng: &mut R,
         memory: &mut [Block],
     ) -> Result<PhcString> {
         let mut salt = [0u8; SALT_LEN];
         rng.fill_bytes(&mut salt);
-        self.hash_with_salt_and_memory(input, &salt, memory)
+        self.hash_with_salt_and_memory(user, input, &salt, memory)
     }
 
     /// Hashes `input` with the given salt (8 to 48 bytes; use
     /// [`Self::hash_with_memory`] unless reproducing a known answer).
     ///
     /// # Errors
-    /// [`Error::Malformed`] for the salt length; [`Error::MemoryTooSmall`].
+    /// [`Error::EmptyUserId`]; [`Error::Malformed`] for the salt length;
+    /// [`Error::MemoryTooSmall`].
     pub fn hash_with_salt_and_memory(
         &self,
+        user: &[u8],
+        input: &[u8],
+        salt: &[u8],
+        memory: &mut [Block],
+    ) -> Result<PhcString> {
+        let ad = user_ad(user)?;
+        self.hash_inner(&ad, input, salt, memory)
+    }
+
+    /// Hashes with associated data `ad`: 32 bytes binds the hash to a user,
+    /// empty makes an unbound hash (only the `password_hash` trait
+    /// implementations, which have no user id).
+    pub(crate) fn hash_inner(
+        &self,
+        ad: &[u8],
         input: &[u8],
         salt: &[u8],
         memory: &mut [Block],
@@ -145,36 +169,41 @@ impl PinHasher {
         let mut tag = Zeroizing::new([0u8; TAG_LEN]);
         crate::raw::argon2id(
             pepper.secret(),
-            &[],
+            ad,
             &self.params,
             input,
             salt,
             &mut *tag,
             memory,
         )?;
-        PhcString::encode(&self.params, pepper.key_id(), salt, &tag)
+        PhcString::encode(&self.params, pepper.key_id(), !ad.is_empty(), salt, &tag)
     }
 
     /// Checks a PIN against `policy`, then hashes its digits in
     /// caller-provided memory.
     ///
     /// # Errors
-    /// The policy's errors; [`Error::MemoryTooSmall`].
+    /// The policy's errors; [`Error::EmptyUserId`]; [`Error::MemoryTooSmall`].
     pub fn hash_pin_with_memory<R: CryptoRng + ?Sized>(
         &self,
         policy: &PinPolicy,
+        user: &[u8],
         pin: &str,
         rng: &mut R,
         memory: &mut [Block],
     ) -> Result<PhcString> {
         policy.check(pin)?;
-        self.hash_with_memory(pin.as_bytes(), rng, memory)
+        self.hash_with_memory(user, pin.as_bytes(), rng, memory)
     }
 
-    /// Verifies `input` against a stored PHC string, in caller-provided
-    /// memory (at least the block count of the string's parameters).
+    /// Verifies `input` of user `user` against the PHC string stored for
+    /// that user, in caller-provided memory (at least the block count of the
+    /// string's parameters). A bound hash verifies for its own user id only;
+    /// an unbound one (made before binding) verifies with
+    /// [`RehashReason::NotBoundToUser`].
     ///
     /// # Errors
+    /// * [`Error::EmptyUserId`];
     /// * [`Error::Mismatch`]: wrong PIN or password (nothing more is said);
     /// * [`Error::UnknownPepper`]: the string names a pepper this set does
     ///   not hold: the user must re-enrol;
@@ -182,18 +211,20 @@ impl PinHasher {
     /// * [`Error::MemoryTooSmall`].
     pub fn verify_with_memory(
         &self,
+        user: &[u8],
         input: &[u8],
         phc: &str,
         memory: &mut [Block],
     ) -> Result<Verified> {
+        let ad = user_ad(user)?;
         let (parsed, pepper, is_current) = self.prepare(phc)?;
-        self.finish(&parsed, pepper, is_current, input, memory)
+        self.finish(&parsed, pepper, is_current, Some(&ad), input, memory)
     }
 
     /// Parses a stored string, finds its pepper and checks its costs: every
     /// failure that needs no Argon2 work.
     fn prepare(&self, phc: &str) -> Result<(phc::ParsedHash, &Pepper, bool)> {
-        let parsed = phc::parse(phc)?;
+        let parsed = phc::ParsedHash::parse(phc)?;
         let (pepper, is_current) = self
             .peppers
             .find(parsed.keyid)
@@ -208,9 +239,8 @@ impl PinHasher {
     /// parameters (a site that raises its costs must verify its own hashes).
     fn effective_limits(&self) -> Limits {
         Limits {
-            max_m_cost: self.limits.max_m_cost.max(self.params.m_cost()),
-            max_t_cost: self.limits.max_t_cost.max(self.params.t_cost()),
-            max_p_cost: self.limits.max_p_cost.max(self.params.p_cost()),
+            max_work: self.limits.max_work.max(self.params.work()),
+            max_p_cost: self.limits.max_p_cost.max(self.params.p_cost),
         }
     }
 
@@ -219,13 +249,20 @@ impl PinHasher {
         parsed: &phc::ParsedHash,
         pepper: &Pepper,
         is_current: bool,
+        user_ad: Option<&[u8; 32]>,
         input: &[u8],
         memory: &mut [Block],
     ) -> Result<Verified> {
+        // A bound hash needs the user's X; an unbound one was made with none.
+        let ad: &[u8] = match (parsed.bound_to_user, user_ad) {
+            (true, Some(ad)) => ad,
+            (true, None) => return Err(Error::Mismatch),
+            (false, _) => &[],
+        };
         let mut tag = Zeroizing::new([0u8; TAG_LEN]);
         crate::raw::argon2id(
             pepper.secret(),
-            &[],
+            ad,
             &parsed.params,
             input,
             parsed.salt(),
@@ -237,6 +274,8 @@ impl PinHasher {
         }
         let reason = if !is_current {
             Some(RehashReason::RetiredPepper)
+        } else if !parsed.bound_to_user && user_ad.is_some() {
+            Some(RehashReason::NotBoundToUser)
         } else if parsed.params.is_weaker_than(&self.params) {
             Some(RehashReason::WeakerParams)
         } else if parsed.salt().len() != SALT_LEN {
@@ -251,95 +290,91 @@ impl PinHasher {
     }
 }
 
-/// Largest Argon2 memory (in 1 KiB blocks, 64 MiB) a thread keeps for
-/// reuse; larger requests get a fresh allocation each time.
-#[cfg(feature = "std")]
-#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-pub const THREAD_CACHE_MAX_BLOCKS: usize = 65_536;
-
-/// Runs `f` on Argon2 memory for `params`.
+/// Argon2's associated data X binding a hash to user `user`:
+/// SHA-256 of the user id bytes (32 bytes whatever the id's length; the id
+/// itself is not stored in the hash).
 ///
-/// With `std`, each thread keeps one buffer (up to
-/// [`THREAD_CACHE_MAX_BLOCKS`]) and reuses it: [`crate::raw::argon2id`]
-/// zeroes the blocks it used before returning, so the buffer holds only
-/// zeros between calls, and the 19 MiB allocate-and-clear of every call is
-/// saved. Without `std` (or if the buffer is in use further up the stack, or
-/// too small a cap), the memory is a fresh zeroed `Vec`, wiped likewise.
-#[cfg(feature = "alloc")]
-fn with_memory<T>(params: &Params, mut f: impl FnMut(&mut [Block]) -> T) -> T {
-    let needed = params.block_count();
-    #[cfg(feature = "std")]
-    if needed <= THREAD_CACHE_MAX_BLOCKS {
-        use core::cell::RefCell;
-        std::thread_local! {
-            static MEMORY: RefCell<alloc::vec::Vec<Block>> = const { RefCell::new(alloc::vec::Vec::new()) };
-        }
-        let cached = MEMORY.try_with(|cell| {
-            let mut memory = cell.try_borrow_mut().ok()?;
-            if memory.len() < needed {
-                memory.resize(needed, Block::new());
-            }
-            memory.get_mut(..needed).map(&mut f)
-        });
-        if let Ok(Some(out)) = cached {
-            return out;
-        }
+/// # Errors
+/// [`Error::EmptyUserId`] for an empty id.
+pub fn user_ad(user: &[u8]) -> Result<[u8; 32]> {
+    if user.is_empty() {
+        return Err(Error::EmptyUserId);
     }
-    f(&mut alloc::vec![Block::new(); needed])
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&Sha256::digest(user));
+    Ok(out)
 }
 
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 impl PinHasher {
-    /// Hashes `input` (PIN digits or normalised password bytes) with a
-    /// fresh 16-byte salt from `rng`.
+    /// Hashes `input` (PIN digits or normalised password bytes) of user
+    /// `user` with a fresh 16-byte salt from `rng`; the hash is bound to
+    /// `user`.
     ///
     /// # Errors
-    /// Only if `argon2` refuses its inputs (not expected).
-    pub fn hash<R: CryptoRng + ?Sized>(&self, input: &[u8], rng: &mut R) -> Result<PhcString> {
-        with_memory(&self.params, |memory| {
-            self.hash_with_memory(input, rng, memory)
+    /// [`Error::EmptyUserId`]; otherwise only if `argon2` refuses its inputs
+    /// (not expected).
+    pub fn hash<R: CryptoRng + ?Sized>(
+        &self,
+        user: &[u8],
+        input: &[u8],
+        rng: &mut R,
+    ) -> Result<PhcString> {
+        crate::raw::with_memory(&self.params, |memory| {
+            self.hash_with_memory(user, input, rng, memory)
         })
     }
 
-    /// Hashes `input` with the given salt (8 to 48 bytes).
+    /// Hashes `input` of user `user` with the given salt (8 to 48 bytes).
     ///
     /// # Errors
-    /// [`Error::Malformed`] for the salt length.
-    pub fn hash_with_salt(&self, input: &[u8], salt: &[u8]) -> Result<PhcString> {
-        with_memory(&self.params, |memory| {
-            self.hash_with_salt_and_memory(input, salt, memory)
+    /// [`Error::EmptyUserId`]; [`Error::Malformed`] for the salt length.
+    pub fn hash_with_salt(&self, user: &[u8], input: &[u8], salt: &[u8]) -> Result<PhcString> {
+        crate::raw::with_memory(&self.params, |memory| {
+            self.hash_with_salt_and_memory(user, input, salt, memory)
         })
     }
 
-    /// Checks a PIN against `policy`, then hashes its digits.
+    /// An unbound hash (no user id), for the `password_hash` trait
+    /// implementations only.
+    pub(crate) fn hash_unbound_with_salt(&self, input: &[u8], salt: &[u8]) -> Result<PhcString> {
+        crate::raw::with_memory(&self.params, |memory| {
+            self.hash_inner(&[], input, salt, memory)
+        })
+    }
+
+    /// Checks a PIN against `policy`, then hashes its digits, bound to user
+    /// `user`.
     ///
     /// # Errors
     /// The policy's errors ([`Error::PinCharacter`], [`Error::PinLength`],
-    /// [`Error::TrivialPin`]).
+    /// [`Error::TrivialPin`]); [`Error::EmptyUserId`].
     pub fn hash_pin<R: CryptoRng + ?Sized>(
         &self,
         policy: &PinPolicy,
+        user: &[u8],
         pin: &str,
         rng: &mut R,
     ) -> Result<PhcString> {
         policy.check(pin)?;
-        self.hash(pin.as_bytes(), rng)
+        self.hash(user, pin.as_bytes(), rng)
     }
 
     /// NFKC-normalises a password, checks its length against `policy`, then
-    /// hashes it.
+    /// hashes it, bound to user `user`.
     ///
     /// # Errors
-    /// [`Error::PasswordLength`].
+    /// [`Error::PasswordLength`]; [`Error::EmptyUserId`].
     pub fn hash_password<R: CryptoRng + ?Sized>(
         &self,
         policy: &crate::PasswordPolicy,
+        user: &[u8],
         password: &str,
         rng: &mut R,
     ) -> Result<PhcString> {
         let normalised = policy.normalise(password)?;
-        self.hash(normalised.as_bytes(), rng)
+        self.hash(user, normalised.as_bytes(), rng)
     }
 
     /// Hashes with a salt from the operating system's generator.
@@ -347,32 +382,44 @@ impl PinHasher {
     /// # Errors
     /// As [`Self::hash`]; panics only if the OS generator fails.
     #[cfg(feature = "getrandom")]
-    pub fn hash_os(&self, input: &[u8]) -> Result<PhcString> {
-        self.hash(input, &mut keyward_core::os_rng())
+    pub fn hash_os(&self, user: &[u8], input: &[u8]) -> Result<PhcString> {
+        self.hash(user, input, &mut keyward_core::os_rng())
     }
 
-    /// Verifies `input` (PIN digits or raw password bytes) against a stored
-    /// PHC string. See [`Self::verify_with_memory`] for the outcomes.
+    /// Verifies `input` (PIN digits or raw password bytes) of user `user`
+    /// against the PHC string stored for that user. See
+    /// [`Self::verify_with_memory`] for the outcomes.
     ///
     /// # Errors
     /// As [`Self::verify_with_memory`] (never [`Error::MemoryTooSmall`]).
-    pub fn verify(&self, input: &[u8], phc: &str) -> Result<Verified> {
+    pub fn verify(&self, user: &[u8], input: &[u8], phc: &str) -> Result<Verified> {
         // Everything that can fail without Argon2 work fails before the
         // memory the string asks for is allocated.
+        let ad = user_ad(user)?;
         let (parsed, pepper, is_current) = self.prepare(phc)?;
-        with_memory(&parsed.params, |memory| {
-            self.finish(&parsed, pepper, is_current, input, memory)
+        crate::raw::with_memory(&parsed.params, |memory| {
+            self.finish(&parsed, pepper, is_current, Some(&ad), input, memory)
+        })
+    }
+
+    /// Verifies without a user id (the `password_hash` trait
+    /// implementations): only unbound hashes can match.
+    pub(crate) fn verify_unbound(&self, input: &[u8], phc: &str) -> Result<Verified> {
+        let (parsed, pepper, is_current) = self.prepare(phc)?;
+        crate::raw::with_memory(&parsed.params, |memory| {
+            self.finish(&parsed, pepper, is_current, None, input, memory)
         })
     }
 
     /// NFKC-normalises a password (as [`Self::hash_password`] did), then
-    /// verifies it. The length policy is not applied: a password that was
-    /// accepted once must keep verifying when the policy changes.
+    /// verifies it for user `user`. The length policy is not applied: a
+    /// password that was accepted once must keep verifying when the policy
+    /// changes.
     ///
     /// # Errors
     /// As [`Self::verify`].
-    pub fn verify_password(&self, password: &str, phc: &str) -> Result<Verified> {
+    pub fn verify_password(&self, user: &[u8], password: &str, phc: &str) -> Result<Verified> {
         let normalised = crate::policy::nfkc(password);
-        self.verify(normalised.as_bytes(), phc)
+        self.verify(user, normalised.as_bytes(), phc)
     }
 }

@@ -16,29 +16,33 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod error;
-#[doc(hidden)]
+mod error;
+#[cfg(feature = "fuzzing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fuzzing")))]
 pub mod fuzzing;
 mod hasher;
-pub mod params;
-pub mod pepper;
-pub mod phc;
-pub mod policy;
-pub mod raw;
+mod params;
+mod pepper;
+mod phc;
+mod policy;
+mod raw;
 #[cfg(feature = "alloc")]
-#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
-pub mod traits;
+mod traits;
 
 pub use argon2::Block;
 pub use error::{Error, PhcPart, Result, TrivialKind};
-#[cfg(feature = "std")]
-pub use hasher::THREAD_CACHE_MAX_BLOCKS;
-pub use hasher::{PinHasher, RehashReason, Verified};
+pub use hasher::{PinHasher, RehashReason, Verified, user_ad};
 pub use keyward_core::{HashKey, KeyId, SecretBytes};
 pub use params::{Limits, Params};
-pub use pepper::{Pepper, PepperSet};
-pub use phc::{ParsedHash, PhcString};
+pub use pepper::{MAX_RETIRED, Pepper, PepperSet, RAW_PEPPER_HKDF_SALT, RAW_PEPPER_KEY_ID_INFO};
+pub use phc::{MAX_PHC_LEN, ParsedHash, PhcString};
 pub use policy::{PasswordPolicy, PinPolicy};
+#[cfg(feature = "std")]
+pub use raw::THREAD_CACHE_MAX_BLOCKS;
+pub use raw::argon2id;
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use traits::to_password_hash_error;
 
 #[cfg(feature = "alloc")]
 pub use password_hash;

@@ -1,23 +1,35 @@
-//! Argon2id cost parameters and the limits a verifier accepts.
+//! Argon2id cost parameters (the one parameter type of the workspace) and
+//! the cost budget a reader of stored parameters applies.
 
 use crate::error::{Error, PhcPart, Result};
 
-/// Argon2id cost parameters: memory `m` (KiB), passes `t`, lanes `p`.
+/// Argon2id (version 0x13) cost parameters: memory `m` (KiB), passes `t`,
+/// lanes `p`. The one Argon2 parameter type of keyward: PIN hashes, account
+/// password slots, the repository Master Password and card PINs all use it
+/// (`keyward_superpin::Argon2Params` is this type).
 ///
 /// The default is the OWASP Password Storage Cheat Sheet's first Argon2id
-/// configuration: m = 19456 KiB (19 MiB), t = 2, p = 1. The tag is always 32
-/// bytes and the salt 16 bytes; they are not parameters.
+/// configuration: m = 19456 KiB (19 MiB), t = 2, p = 1.
+///
+/// The fields are public so that records and tests can state parameters
+/// literally; nothing trusts them unchecked: [`Params::new`] and
+/// [`Params::validate`] apply Argon2's own rules, every Argon2 run checks
+/// them again, and parameters read from a record or PHC string are bounded by
+/// a [`Limits`] budget before any work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Params {
-    m_cost: u32,
-    t_cost: u32,
-    p_cost: u32,
+    /// Memory in KiB (at least 8·p).
+    pub m_cost_kib: u32,
+    /// Passes over memory (at least 1).
+    pub t_cost: u32,
+    /// Lanes (1 to 2^24 − 1).
+    pub p_cost: u32,
 }
 
 impl Params {
     /// OWASP defaults: m = 19456 KiB, t = 2, p = 1.
     pub const OWASP: Self = Self {
-        m_cost: 19_456,
+        m_cost_kib: 19_456,
         t_cost: 2,
         p_cost: 1,
     };
@@ -30,8 +42,36 @@ impl Params {
     /// # Errors
     /// [`Error::CostOutOfRange`] naming the parameter when `t` is 0, `p` is
     /// outside 1..=2^24−1, or `m` is below 8·p KiB (Argon2's own limits).
-    pub fn new(m_cost: u32, t_cost: u32, p_cost: u32) -> Result<Self> {
-        if !(1..=Self::MAX_P_COST).contains(&p_cost) {
+    pub const fn new(m_cost: u32, t_cost: u32, p_cost: u32) -> Result<Self> {
+        let params = Self {
+            m_cost_kib: m_cost,
+            t_cost,
+            p_cost,
+        };
+        match params.check() {
+            Ok(()) => Ok(params),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Checks the parameters as read from a record: Argon2's own rules (as
+    /// [`Params::new`]) and the default cost budget [`Limits::DEFAULT`], so
+    /// a forged record cannot make its reader run Argon2 without bound.
+    ///
+    /// # Errors
+    /// [`Error::CostOutOfRange`] naming the parameter;
+    /// [`Error::CostOverBudget`] with the budget and the cost found.
+    pub const fn validate(&self) -> Result<()> {
+        match self.check() {
+            Ok(()) => Limits::DEFAULT.check(self),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Argon2's own rules.
+    const fn check(&self) -> Result<()> {
+        let (m_cost, t_cost, p_cost) = (self.m_cost_kib, self.t_cost, self.p_cost);
+        if p_cost < 1 || p_cost > Self::MAX_P_COST {
             return Err(Error::CostOutOfRange {
                 part: PhcPart::Parallelism,
                 min: 1,
@@ -57,16 +97,12 @@ impl Params {
                 found: m_cost,
             });
         }
-        Ok(Self {
-            m_cost,
-            t_cost,
-            p_cost,
-        })
+        Ok(())
     }
 
-    /// Memory cost in KiB.
+    /// Memory cost in KiB (the field `m_cost_kib`).
     pub const fn m_cost(&self) -> u32 {
-        self.m_cost
+        self.m_cost_kib
     }
 
     /// Time cost (passes over memory).
@@ -79,9 +115,17 @@ impl Params {
         self.p_cost
     }
 
+    /// The work these parameters cost, the quantity a [`Limits`] budget
+    /// bounds: memory × passes, in KiB·passes.
+    pub const fn work(&self) -> u64 {
+        // Widening casts (u32 → u64); the product of two u32 fits in u64.
+        (self.m_cost_kib as u64) * (self.t_cost as u64)
+    }
+
     /// Number of 1 KiB [`crate::Block`]s Argon2 needs for these parameters
     /// (`m` rounded down to a multiple of 4·p): the size of the memory to pass
-    /// to the `*_with_memory` functions.
+    /// to the `*_with_memory` functions and to [`crate::argon2id`]. 0 for
+    /// parameters Argon2 refuses.
     pub fn block_count(&self) -> usize {
         self.to_argon2().map_or(0, |p| p.block_count())
     }
@@ -89,12 +133,12 @@ impl Params {
     /// Whether `self` is weaker than `current`: less memory or fewer passes.
     /// (A different parallelism alone is not weaker.)
     pub const fn is_weaker_than(&self, current: &Self) -> bool {
-        self.m_cost < current.m_cost || self.t_cost < current.t_cost
+        self.m_cost_kib < current.m_cost_kib || self.t_cost < current.t_cost
     }
 
     pub(crate) fn to_argon2(self) -> Result<argon2::Params> {
         Ok(argon2::Params::new(
-            self.m_cost,
+            self.m_cost_kib,
             self.t_cost,
             self.p_cost,
             Some(crate::TAG_LEN),
@@ -108,52 +152,51 @@ impl Default for Params {
     }
 }
 
-/// The largest costs a verifier accepts from a stored PHC string.
+/// The largest Argon2 cost a reader accepts from a stored PHC string or
+/// record: a budget on memory × passes, and a lane limit.
 ///
-/// A PHC string chooses the memory and time its verification takes; without
-/// limits a corrupted or planted string (`m=4294967295`) would make a verifier
-/// try to allocate 4 TiB. Strings over the limits fail with
-/// [`Error::CostOutOfRange`] before any work.
+/// Stored parameters choose the memory and time their verification takes;
+/// bounding memory and passes separately would still admit the product of
+/// the two bounds (1 GiB × 64 passes is over a minute per attempt). One
+/// budget on `m × t` bounds the work, and, since `t ≥ 1`, the memory too.
+/// Parameters over it fail with [`Error::CostOverBudget`] before any
+/// memory is allocated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Limits {
-    /// Largest memory cost in KiB (default 262144 = 256 MiB).
-    pub max_m_cost: u32,
-    /// Largest time cost (default 64).
-    pub max_t_cost: u32,
+    /// Largest memory × passes in KiB·passes (default 2^20: 1 GiB for one
+    /// pass, 64 MiB for 16 passes; OWASP's 19456 KiB × 2 is 38,912).
+    pub max_work: u64,
     /// Largest parallelism (default 16).
     pub max_p_cost: u32,
 }
 
 impl Limits {
-    /// 256 MiB, 64 passes, 16 lanes.
+    /// 2^20 KiB·passes (1 GiB·pass), 16 lanes.
     pub const DEFAULT: Self = Self {
-        max_m_cost: 262_144,
-        max_t_cost: 64,
+        max_work: 1 << 20,
         max_p_cost: 16,
     };
 
     /// Checks `params` against the limits.
     ///
     /// # Errors
-    /// [`Error::CostOutOfRange`] naming the first parameter over its limit.
-    pub fn check(&self, params: &Params) -> Result<()> {
-        for (part, found, max) in [
-            (PhcPart::MemoryCost, params.m_cost, self.max_m_cost),
-            (PhcPart::TimeCost, params.t_cost, self.max_t_cost),
-            (PhcPart::Parallelism, params.p_cost, self.max_p_cost),
-        ] {
-            if found > max {
-                let min = match part {
-                    PhcPart::MemoryCost => params.p_cost.saturating_mul(8),
-                    _ => 1,
-                };
-                return Err(Error::CostOutOfRange {
-                    part,
-                    min,
-                    max,
-                    found,
-                });
-            }
+    /// [`Error::CostOverBudget`] with the budget and `m × t` found;
+    /// [`Error::CostOutOfRange`] for too many lanes.
+    pub const fn check(&self, params: &Params) -> Result<()> {
+        let found = params.work();
+        if found > self.max_work {
+            return Err(Error::CostOverBudget {
+                budget: self.max_work,
+                found,
+            });
+        }
+        if params.p_cost > self.max_p_cost {
+            return Err(Error::CostOutOfRange {
+                part: PhcPart::Parallelism,
+                min: 1,
+                max: self.max_p_cost,
+                found: params.p_cost,
+            });
         }
         Ok(())
     }

@@ -2,13 +2,15 @@
 //! errors name the part that is wrong.
 //!
 //! ```text
-//! $argon2id$v=19$m=<m>,t=<t>,p=<p>,keyid=<B64 4 bytes>$<B64 salt>$<B64 32-byte hash>
+//! $argon2id$v=19$m=<m>,t=<t>,p=<p>,keyid=<B64 4 bytes>[,bind=user]$<B64 salt>$<B64 32-byte hash>
 //! ```
 //!
 //! B64 is the PHC string format's unpadded standard Base64
 //! (`A-Z a-z 0-9 + /`, no `=`). Decimal values have no sign and no leading
-//! zero. The parameters appear in exactly this order; `data` (Argon2
-//! associated data) is not accepted. Salts of 8 to 48 bytes are accepted
+//! zero. The parameters appear in exactly this order; `bind=user` marks a
+//! hash bound to its user (Argon2 associated data X = SHA-256 of the user
+//! id, which is not stored); `data` (literal associated data) is not
+//! accepted. Salts of 8 to 48 bytes are accepted
 //! (keyward writes 16); the hash is exactly 32 bytes.
 
 use core::fmt::{self, Write as _};
@@ -21,9 +23,12 @@ use crate::error::{Error, PhcPart, Result};
 use crate::params::Params;
 use crate::{MAX_SALT_LEN, MIN_SALT_LEN, TAG_LEN};
 
-/// The longest PHC string this crate writes or reads (a 48-byte salt and
-/// 10-digit costs).
-pub const MAX_PHC_LEN: usize = 176;
+/// The longest PHC string this crate writes or reads (a 48-byte salt,
+/// 10-digit costs and `,bind=user`).
+pub const MAX_PHC_LEN: usize = 186;
+
+/// The parameter marking a hash bound to its user.
+pub(crate) const BIND_USER: &str = "bind=user";
 
 /// A PHC string in a fixed buffer (no allocation).
 ///
@@ -59,6 +64,7 @@ impl PhcString {
     pub(crate) fn encode(
         params: &Params,
         keyid: KeyId,
+        bound: bool,
         salt: &[u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<Self> {
@@ -70,12 +76,16 @@ impl PhcString {
         let keyid_b64 = B64::encode(&keyid.0, &mut b64).map_err(|_| too_small())?;
         write!(
             out,
-            "$argon2id$v=19$m={},t={},p={},keyid={keyid_b64}$",
+            "$argon2id$v=19$m={},t={},p={},keyid={keyid_b64}",
             params.m_cost(),
             params.t_cost(),
             params.p_cost()
         )
         .map_err(|_| too_small())?;
+        if bound {
+            write!(out, ",{BIND_USER}").map_err(|_| too_small())?;
+        }
+        out.write_char('$').map_err(|_| too_small())?;
         let salt_b64 = B64::encode(salt, &mut b64).map_err(|_| too_small())?;
         out.write_str(salt_b64).map_err(|_| too_small())?;
         out.write_char('$').map_err(|_| too_small())?;
@@ -129,12 +139,26 @@ pub struct ParsedHash {
     pub params: Params,
     /// The key id of the pepper the hash was made under.
     pub keyid: KeyId,
+    /// Whether the hash is bound to its user (`bind=user`: Argon2
+    /// associated data X = SHA-256 of the user id). Hashes made before
+    /// binding existed are not, and verify once with a rehash.
+    pub bound_to_user: bool,
     salt: [u8; MAX_SALT_LEN],
     salt_len: usize,
     tag: [u8; TAG_LEN],
 }
 
 impl ParsedHash {
+    /// Parses a keyward PHC string.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] naming the first part that is wrong;
+    /// [`Error::CostOutOfRange`] when the costs break Argon2's own rules
+    /// (t = 0, m < 8·p, …).
+    pub fn parse(s: &str) -> Result<Self> {
+        parse(s)
+    }
+
     /// The salt (8 to 48 bytes).
     pub fn salt(&self) -> &[u8] {
         self.salt.get(..self.salt_len).unwrap_or(&[])
@@ -153,7 +177,8 @@ const fn malformed(part: PhcPart, expected: &'static str) -> Error {
 const EXPECT_START: &str = "a PHC string starting with $argon2id$";
 const EXPECT_ALGORITHM: &str = "argon2id";
 const EXPECT_VERSION: &str = "v=19 (Argon2 version 0x13)";
-const EXPECT_PARAMS: &str = "m=<KiB>,t=<passes>,p=<lanes>,keyid=<id> in this order";
+const EXPECT_PARAMS: &str =
+    "m=<KiB>,t=<passes>,p=<lanes>,keyid=<id>, optionally ,bind=user, in this order";
 const EXPECT_DECIMAL: &str = "a decimal number without sign or leading zero, at most 4294967295";
 const EXPECT_KEYID: &str = "a 4-byte key id in unpadded B64 (6 characters)";
 const EXPECT_SALT: &str = "8 to 48 bytes in unpadded B64";
@@ -186,13 +211,7 @@ fn pair<'a>(field: Option<&'a str>, name: &str) -> Result<&'a str> {
         .ok_or(malformed(PhcPart::Params, EXPECT_PARAMS))
 }
 
-/// Parses a keyward PHC string.
-///
-/// # Errors
-/// [`Error::Malformed`] naming the first part that is wrong;
-/// [`Error::CostOutOfRange`] when the costs break Argon2's own rules
-/// (t = 0, m < 8·p, …).
-pub fn parse(s: &str) -> Result<ParsedHash> {
+pub(crate) fn parse(s: &str) -> Result<ParsedHash> {
     let mut fields = s.split('$');
     if fields.next() != Some("") {
         return Err(malformed(PhcPart::Algorithm, EXPECT_START));
@@ -214,6 +233,11 @@ pub fn parse(s: &str) -> Result<ParsedHash> {
     let t = decimal(pair(items.next(), "t")?, PhcPart::TimeCost)?;
     let p = decimal(pair(items.next(), "p")?, PhcPart::Parallelism)?;
     let keyid_b64 = pair(items.next(), "keyid")?;
+    let bound_to_user = match items.next() {
+        None => false,
+        Some(BIND_USER) => true,
+        Some(_) => return Err(malformed(PhcPart::Params, EXPECT_PARAMS)),
+    };
     if items.next().is_some() {
         return Err(malformed(PhcPart::Params, EXPECT_PARAMS));
     }
@@ -243,6 +267,7 @@ pub fn parse(s: &str) -> Result<ParsedHash> {
     Ok(ParsedHash {
         params,
         keyid: KeyId(keyid),
+        bound_to_user,
         salt,
         salt_len,
         tag,

@@ -6,6 +6,12 @@
 //! verified hash that needs a rehash is plain `Ok(())`. Call
 //! [`PinHasher::verify`] where those outcomes matter. The bytes are hashed as
 //! given (no NFKC normalisation: that is [`PinHasher::verify_password`]).
+//!
+//! The traits have no user id, so they write and verify **unbound** hashes
+//! (no `bind=user`; `docs/formats.md#keyward-pinhash`): a bound hash never
+//! verifies through them, and [`PinHasher::verify`] accepts their hashes
+//! once, with [`crate::RehashReason::NotBoundToUser`]. Store hashes made by
+//! [`PinHasher::hash_pin`] with the user id.
 
 use alloc::string::ToString;
 
@@ -33,6 +39,7 @@ pub fn to_password_hash_error(e: Error) -> password_hash::Error {
             PhcPart::Hash => P::OutputSize,
             _ => P::EncodingInvalid,
         },
+        Error::CostOverBudget { .. } => P::ParamsInvalid,
         Error::MemoryTooSmall { .. } => P::OutOfMemory,
         Error::Argon2(_) => P::Crypto,
         _ => P::Internal,
@@ -46,7 +53,7 @@ impl PasswordHasher<PasswordHash> for PinHasher {
         salt: &[u8],
     ) -> password_hash::Result<PasswordHash> {
         let phc = self
-            .hash_with_salt(password, salt)
+            .hash_unbound_with_salt(password, salt)
             .map_err(to_password_hash_error)?;
         Ok(PasswordHash::new(phc.as_str())?)
     }
@@ -54,7 +61,7 @@ impl PasswordHasher<PasswordHash> for PinHasher {
 
 impl PasswordVerifier<PasswordHash> for PinHasher {
     fn verify_password(&self, password: &[u8], hash: &PasswordHash) -> password_hash::Result<()> {
-        PinHasher::verify(self, password, &hash.to_string())
+        self.verify_unbound(password, &hash.to_string())
             .map(|_| ())
             .map_err(to_password_hash_error)
     }
@@ -62,7 +69,7 @@ impl PasswordVerifier<PasswordHash> for PinHasher {
 
 impl PasswordVerifier<str> for PinHasher {
     fn verify_password(&self, password: &[u8], hash: &str) -> password_hash::Result<()> {
-        PinHasher::verify(self, password, hash)
+        self.verify_unbound(password, hash)
             .map(|_| ())
             .map_err(to_password_hash_error)
     }

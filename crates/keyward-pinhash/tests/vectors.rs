@@ -11,7 +11,7 @@
 
 use hex_literal::hex;
 use keyward_pinhash::{
-    Block, HashKey, Params, Pepper, PepperSet, PinHasher, SecretBytes, phc, raw,
+    Block, HashKey, Params, ParsedHash, Pepper, PepperSet, PinHasher, SecretBytes, argon2id,
 };
 
 /// RFC 9106 §5.3: Argon2id v19, m = 32 KiB, t = 3, p = 4, 32-byte tag,
@@ -22,7 +22,7 @@ fn rfc9106_argon2id_with_secret_and_associated_data() {
     let params = Params::new(32, 3, 4).unwrap();
     let mut memory = vec![Block::new(); params.block_count()];
     let mut tag = [0u8; 32];
-    raw::argon2id(
+    argon2id(
         &[0x03; 8],
         &[0x04; 12],
         &params,
@@ -46,7 +46,7 @@ fn rfc9106_argon2id_with_secret_and_associated_data() {
     // Each input matters: drop the secret, or the associated data.
     for (secret, ad) in [(&[][..], &[0x04u8; 12][..]), (&[0x03; 8][..], &[][..])] {
         let mut other = [0u8; 32];
-        raw::argon2id(
+        argon2id(
             secret,
             ad,
             &params,
@@ -89,7 +89,7 @@ fn hasher_of(v: &serde_json::Value) -> PinHasher {
 #[test]
 fn own_vectors_hash_to_the_independent_phc_strings() {
     let vs = vectors();
-    assert_eq!(vs.len(), 5);
+    assert_eq!(vs.len(), 6);
     for v in &vs {
         let label = v["label"].as_str().unwrap();
         let pepper = pepper_of(v);
@@ -101,19 +101,62 @@ fn own_vectors_hash_to_the_independent_phc_strings() {
         let hasher = hasher_of(v);
         let input = hex::decode(v["input_nfkc_hex"].as_str().unwrap());
         let salt = hex::decode(v["salt_hex"].as_str().unwrap());
-        let phc = hasher.hash_with_salt(&input, &salt).unwrap();
-        assert_eq!(phc.as_str(), v["phc"], "{label}");
-        let parsed = phc::parse(v["phc"].as_str().unwrap()).unwrap();
+        let phc = v["phc"].as_str().unwrap();
+        let parsed = ParsedHash::parse(phc).unwrap();
         assert_eq!(
             parsed.tag()[..],
             hex::decode(v["tag_hex"].as_str().unwrap())[..],
             "{label}"
         );
-        // And it verifies, through the password path for the Unicode case.
-        let verified = hasher
-            .verify_password(v["input"].as_str().unwrap(), v["phc"].as_str().unwrap())
-            .unwrap();
-        assert!(!verified.needs_rehash, "{label}");
+        match v["user"].as_str() {
+            Some(user) => {
+                let user = user.as_bytes();
+                assert!(parsed.bound_to_user, "{label}");
+                assert_eq!(
+                    keyward_pinhash::user_ad(user).unwrap()[..],
+                    hex::decode(v["ad_hex"].as_str().unwrap())[..],
+                    "{label}: X"
+                );
+                // Rust writes the same string from the same inputs...
+                let ours = hasher.hash_with_salt(user, &input, &salt).unwrap();
+                assert_eq!(ours.as_str(), phc, "{label}");
+                // ...which verifies for its user (through the password path
+                // for the Unicode case), and for no other.
+                let verified = hasher
+                    .verify_password(user, v["input"].as_str().unwrap(), phc)
+                    .unwrap();
+                assert!(!verified.needs_rehash, "{label}");
+                assert_eq!(
+                    hasher.verify(b"mallory", &input, phc),
+                    Err(keyward_pinhash::Error::Mismatch),
+                    "{label}"
+                );
+            }
+            None => {
+                // A hash made before binding: verifies once for any user,
+                // asking for a rehash that binds it.
+                assert!(!parsed.bound_to_user, "{label}");
+                assert_eq!(v["ad_hex"], "", "{label}");
+                let verified = hasher.verify(b"alice", &input, phc).unwrap();
+                assert_eq!(
+                    verified.reason,
+                    Some(keyward_pinhash::RehashReason::NotBoundToUser),
+                    "{label}"
+                );
+                let rehashed = hasher.hash_with_salt(b"alice", &input, &salt).unwrap();
+                assert!(ParsedHash::parse(rehashed.as_str()).unwrap().bound_to_user);
+                assert_eq!(
+                    hasher
+                        .verify(b"alice", &input, rehashed.as_str())
+                        .map(|v| v.needs_rehash),
+                    Ok(false)
+                );
+                assert_eq!(
+                    hasher.verify(b"bob", &input, rehashed.as_str()),
+                    Err(keyward_pinhash::Error::Mismatch)
+                );
+            }
+        }
     }
 }
 
@@ -131,12 +174,16 @@ fn hash_key_pepper_is_the_pin_pepper_subkey_and_its_key_id() {
     }
 }
 
-/// The strings are plain Argon2id PHC strings: the `argon2` crate itself
+/// Unbound strings are plain Argon2id PHC strings: the `argon2` crate itself
 /// verifies them given the pepper as its secret (keyid is not hashed).
 #[test]
 fn argon2_crate_verifies_our_strings_with_the_pepper_as_secret() {
     use argon2::password_hash::PasswordVerifier;
-    for v in vectors().iter().filter(|v| v["m"].as_u64().unwrap() <= 256) {
+    // Unbound strings only: `bind=user` is keyward's parameter.
+    for v in vectors()
+        .iter()
+        .filter(|v| v["m"].as_u64().unwrap() <= 256 && v["user"].is_null())
+    {
         let pepper = hex::decode(v["pepper_hex"].as_str().unwrap());
         let a = argon2::Argon2::new_with_secret(
             &pepper,

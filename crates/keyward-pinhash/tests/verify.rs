@@ -10,10 +10,13 @@
 
 use keyward_core::rand_core::CryptoRng;
 use keyward_pinhash::{
-    Block, Error, HashKey, Limits, Params, PasswordPolicy, Pepper, PepperSet, PhcPart, PinHasher,
-    PinPolicy, RehashReason, SecretBytes, TrivialKind, phc,
+    Block, Error, HashKey, Limits, Params, ParsedHash, PasswordPolicy, Pepper, PepperSet, PhcPart,
+    PinHasher, PinPolicy, RehashReason, SecretBytes, TrivialKind,
 };
 use proptest::prelude::*;
+
+/// The user every hash of this file is bound to.
+const USER: &[u8] = b"alice";
 
 /// Small parameters keep the suite fast; the OWASP default is exercised by
 /// the vectors and one test below.
@@ -37,18 +40,18 @@ fn rng() -> impl CryptoRng {
 fn hash_then_verify_and_wrong_pin_is_an_opaque_mismatch() {
     let h = hasher();
     let phc = h
-        .hash_pin(&PinPolicy::DEFAULT, "483920", &mut rng())
+        .hash_pin(&PinPolicy::DEFAULT, USER, "483920", &mut rng())
         .unwrap();
     let s = phc.as_str();
     assert!(s.starts_with("$argon2id$v=19$m=64,t=1,p=1,keyid="), "{s}");
-    let v = h.verify(b"483920", s).unwrap();
+    let v = h.verify(USER, b"483920", s).unwrap();
     assert!(!v.needs_rehash);
     assert_eq!(v.reason, None);
-    let e = h.verify(b"483921", s).unwrap_err();
+    let e = h.verify(USER, b"483921", s).unwrap_err();
     assert_eq!(e, Error::Mismatch);
     assert_eq!(e.to_string(), "the PIN or password does not match");
     // Fresh salt each time.
-    let again = h.hash(b"483920", &mut rng()).unwrap();
+    let again = h.hash(USER, b"483920", &mut rng()).unwrap();
     assert_ne!(again.as_str(), s);
 }
 
@@ -59,20 +62,20 @@ fn owasp_defaults_are_the_default() {
     assert_eq!(p.block_count(), 19_456);
     let h = PinHasher::from_hash_key(&site());
     assert_eq!(*h.params(), Params::OWASP);
-    let phc = h.hash(b"2580", &mut rng()).unwrap();
+    let phc = h.hash(USER, b"2580", &mut rng()).unwrap();
     assert!(
         phc.as_str()
-            .starts_with("$argon2id$v=19$m=19456,t=2,p=1,keyid=zCnlFw$"),
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1,keyid=zCnlFw,bind=user$"),
         "{phc}"
     );
-    assert!(h.verify(b"2580", phc.as_str()).is_ok());
+    assert!(h.verify(USER, b"2580", phc.as_str()).is_ok());
 }
 
 #[test]
 fn keyid_is_the_hashkey_key_id_in_b64_and_is_not_hashed() {
     let h = hasher();
-    let phc = h.hash(b"1357", &mut rng()).unwrap();
-    let parsed = phc::parse(phc.as_str()).unwrap();
+    let phc = h.hash(USER, b"1357", &mut rng()).unwrap();
+    let parsed = ParsedHash::parse(phc.as_str()).unwrap();
     assert_eq!(parsed.keyid, site().key_id());
     // Same pepper bytes under another key id: the tag is unchanged, so the
     // keyid only locates the pepper.
@@ -82,8 +85,11 @@ fn keyid_is_the_hashkey_key_id_in_b64_and_is_not_hashed() {
             .expose_secret(),
     ));
     let other = PinHasher::new(PepperSet::new(raw.clone())).with_params(small());
-    let phc2 = other.hash_with_salt(b"1357", parsed.salt()).unwrap();
-    assert_eq!(phc::parse(phc2.as_str()).unwrap().tag(), parsed.tag());
+    let phc2 = other.hash_with_salt(USER, b"1357", parsed.salt()).unwrap();
+    assert_eq!(
+        ParsedHash::parse(phc2.as_str()).unwrap().tag(),
+        parsed.tag()
+    );
     assert_ne!(raw.key_id(), site().key_id());
 }
 
@@ -91,32 +97,32 @@ fn keyid_is_the_hashkey_key_id_in_b64_and_is_not_hashed() {
 fn retired_pepper_verifies_with_needs_rehash_and_unknown_pepper_says_re_enrol() {
     let old = HashKey::builtin_default();
     let old_hasher = PinHasher::from_hash_key(&old).with_params(small());
-    let phc = old_hasher.hash(b"8642", &mut rng()).unwrap();
+    let phc = old_hasher.hash(USER, b"8642", &mut rng()).unwrap();
 
     // The site rotated: new current HashKey, the old one retired.
     let set = PepperSet::new(Pepper::from_hash_key(&site()))
         .with_retired(Pepper::from_hash_key(&old))
         .unwrap();
     let rotated = PinHasher::new(set).with_params(small());
-    let v = rotated.verify(b"8642", phc.as_str()).unwrap();
+    let v = rotated.verify(USER, b"8642", phc.as_str()).unwrap();
     assert!(v.needs_rehash);
     assert_eq!(v.reason, Some(RehashReason::RetiredPepper));
     assert_eq!(
-        rotated.verify(b"8643", phc.as_str()).unwrap_err(),
+        rotated.verify(USER, b"8643", phc.as_str()).unwrap_err(),
         Error::Mismatch
     );
     // The caller rehashes with the PIN it now holds: current pepper, no rehash.
-    let fresh = rotated.hash(b"8642", &mut rng()).unwrap();
+    let fresh = rotated.hash(USER, b"8642", &mut rng()).unwrap();
     assert!(
         !rotated
-            .verify(b"8642", fresh.as_str())
+            .verify(USER, b"8642", fresh.as_str())
             .unwrap()
             .needs_rehash
     );
 
     // The old HashKey is gone entirely.
     let gone = hasher();
-    let e = gone.verify(b"8642", phc.as_str()).unwrap_err();
+    let e = gone.verify(USER, b"8642", phc.as_str()).unwrap_err();
     assert_eq!(
         e,
         Error::UnknownPepper {
@@ -131,44 +137,44 @@ fn retired_pepper_verifies_with_needs_rehash_and_unknown_pepper_says_re_enrol() 
         "{text}"
     );
     // Even the right PIN gets no other answer, and a wrong one the same.
-    assert_eq!(gone.verify(b"0000", phc.as_str()).unwrap_err(), e);
+    assert_eq!(gone.verify(USER, b"0000", phc.as_str()).unwrap_err(), e);
 }
 
 #[test]
 fn weaker_params_need_rehash_stronger_do_not() {
     let weak = hasher().with_params(Params::new(32, 1, 1).unwrap());
-    let phc = weak.hash(b"97531", &mut rng()).unwrap();
-    let v = hasher().verify(b"97531", phc.as_str()).unwrap();
+    let phc = weak.hash(USER, b"97531", &mut rng()).unwrap();
+    let v = hasher().verify(USER, b"97531", phc.as_str()).unwrap();
     assert_eq!(
         (v.needs_rehash, v.reason),
         (true, Some(RehashReason::WeakerParams))
     );
     let strong = hasher().with_params(Params::new(64, 2, 1).unwrap());
-    let phc = strong.hash(b"97531", &mut rng()).unwrap();
+    let phc = strong.hash(USER, b"97531", &mut rng()).unwrap();
     assert!(
         !hasher()
-            .verify(b"97531", phc.as_str())
+            .verify(USER, b"97531", phc.as_str())
             .unwrap()
             .needs_rehash
     );
     // A different lane count alone is not weaker.
     let lanes = hasher().with_params(Params::new(64, 1, 2).unwrap());
-    let phc = lanes.hash(b"97531", &mut rng()).unwrap();
+    let phc = lanes.hash(USER, b"97531", &mut rng()).unwrap();
     assert!(
         !hasher()
-            .verify(b"97531", phc.as_str())
+            .verify(USER, b"97531", phc.as_str())
             .unwrap()
             .needs_rehash
     );
     // A shorter salt than 16 bytes verifies and asks for a rehash.
-    let phc = hasher().hash_with_salt(b"97531", &[9u8; 8]).unwrap();
-    let v = hasher().verify(b"97531", phc.as_str()).unwrap();
+    let phc = hasher().hash_with_salt(USER, b"97531", &[9u8; 8]).unwrap();
+    let v = hasher().verify(USER, b"97531", phc.as_str()).unwrap();
     assert_eq!(v.reason, Some(RehashReason::SaltLength));
 }
 
 fn good() -> String {
     hasher()
-        .hash_with_salt(b"2468", &[7u8; 16])
+        .hash_with_salt(USER, b"2468", &[7u8; 16])
         .unwrap()
         .to_string()
 }
@@ -178,8 +184,17 @@ fn malformed_strings_name_the_part() {
     let good = good();
     let (head, tail) = good.split_once(",keyid=").unwrap();
     let (keyid, rest) = tail.split_once('$').unwrap();
+    // The cases below write the keyid without `,bind=user` (still a
+    // well-formed, unbound string up to the part they break).
+    let keyid = keyid.strip_suffix(",bind=user").unwrap();
     let (salt, hash) = rest.split_once('$').unwrap();
     let cases: Vec<(String, PhcPart)> = vec![
+        (good.replace(",bind=user", ",bind=users"), PhcPart::Params),
+        (
+            good.replace(",bind=user", ",bind=user,bind=user"),
+            PhcPart::Params,
+        ),
+        (good.replace(",bind=user", ",bind="), PhcPart::Params),
         (String::new(), PhcPart::Algorithm),
         (good.trim_start_matches('$').to_string(), PhcPart::Algorithm),
         (good.replace("argon2id", "argon2i"), PhcPart::Algorithm),
@@ -222,7 +237,7 @@ fn malformed_strings_name_the_part() {
         (format!("{good}$x"), PhcPart::Trailing),
     ];
     for (s, part) in cases {
-        match hasher().verify(b"2468", &s) {
+        match hasher().verify(USER, b"2468", &s) {
             Err(Error::Malformed {
                 part: found,
                 expected,
@@ -245,41 +260,51 @@ fn malformed_strings_name_the_part() {
     noncanon.push(bumped);
     // Either non-canonical (malformed) or a different valid tag (mismatch),
     // never a match.
-    assert!(hasher().verify(b"2468", &noncanon).is_err());
-    assert!(hasher().verify(b"2468", &good).is_ok());
+    assert!(hasher().verify(USER, b"2468", &noncanon).is_err());
+    assert!(hasher().verify(USER, b"2468", &good).is_ok());
 }
 
 #[test]
 fn costs_over_the_limits_fail_before_any_work() {
     let good = good();
     let huge = good.replace("m=64", "m=4294967295");
-    let e = hasher().verify(b"2468", &huge).unwrap_err();
+    let e = hasher().verify(USER, b"2468", &huge).unwrap_err();
     assert_eq!(
         e,
-        Error::CostOutOfRange {
-            part: PhcPart::MemoryCost,
-            min: 8,
-            max: 262_144,
-            found: u32::MAX
+        Error::CostOverBudget {
+            budget: 1 << 20,
+            found: u64::from(u32::MAX)
         }
     );
     assert_eq!(
         e.to_string(),
-        "Argon2 memory cost m out of range: expected 8..=262144, found 4294967295"
+        "Argon2 cost over budget: expected memory × passes of at most 1048576 KiB·passes, \
+         found 4294967295"
     );
+    // The budget bounds the product: neither m = 65536 (64 MiB) nor t = 17
+    // is large alone, together they are 1,114,112 KiB·passes.
     let e = hasher()
-        .verify(b"2468", &good.replace("t=1", "t=65"))
+        .verify(USER, b"2468", &good.replace("m=64,t=1", "m=65536,t=17"))
         .unwrap_err();
-    assert!(matches!(
+    assert_eq!(
         e,
-        Error::CostOutOfRange {
-            part: PhcPart::TimeCost,
-            found: 65,
-            ..
+        Error::CostOverBudget {
+            budget: 1 << 20,
+            found: 65_536 * 17
         }
-    ));
+    );
+    // ... while each alone at its largest passes the budget check and is
+    // only refused by the tag (a wrong hash for these costs).
     let e = hasher()
-        .verify(b"2468", &good.replace("m=64,t=1,p=1", "m=512,t=1,p=17"))
+        .verify(USER, b"2468", &good.replace("t=1", "t=65"))
+        .unwrap_err();
+    assert_eq!(e, Error::Mismatch);
+    let e = hasher()
+        .verify(
+            USER,
+            b"2468",
+            &good.replace("m=64,t=1,p=1", "m=512,t=1,p=17"),
+        )
         .unwrap_err();
     assert!(matches!(
         e,
@@ -291,7 +316,7 @@ fn costs_over_the_limits_fail_before_any_work() {
     ));
     // Argon2's own rules: m ≥ 8·p, t ≥ 1.
     let e = hasher()
-        .verify(b"2468", &good.replace("m=64,t=1,p=1", "m=64,t=1,p=9"))
+        .verify(USER, b"2468", &good.replace("m=64,t=1,p=1", "m=64,t=1,p=9"))
         .unwrap_err();
     assert!(matches!(
         e,
@@ -303,7 +328,7 @@ fn costs_over_the_limits_fail_before_any_work() {
         }
     ));
     let e = hasher()
-        .verify(b"2468", &good.replace("t=1", "t=0"))
+        .verify(USER, b"2468", &good.replace("t=1", "t=0"))
         .unwrap_err();
     assert!(matches!(
         e,
@@ -316,20 +341,20 @@ fn costs_over_the_limits_fail_before_any_work() {
     let tight = hasher()
         .with_params(Params::new(16, 1, 1).unwrap())
         .with_limits(Limits {
-            max_m_cost: 32,
+            max_work: 32,
             ..Limits::DEFAULT
         });
-    assert!(matches!(
-        tight.verify(b"2468", &good),
-        Err(Error::CostOutOfRange {
-            part: PhcPart::MemoryCost,
-            ..
+    assert_eq!(
+        tight.verify(USER, b"2468", &good),
+        Err(Error::CostOverBudget {
+            budget: 32,
+            found: 64
         })
-    ));
+    );
     // An unknown pepper is reported before the limits (it says more).
     let gone = PinHasher::from_hash_key(&HashKey::builtin_default());
     assert!(matches!(
-        gone.verify(b"2468", &huge),
+        gone.verify(USER, b"2468", &huge),
         Err(Error::UnknownPepper { .. })
     ));
 }
@@ -340,32 +365,32 @@ fn caller_memory_path_without_alloc_types() {
     assert_eq!(h.block_count(), 64);
     let mut memory = [Block::new(); 64];
     let phc = h
-        .hash_pin_with_memory(&PinPolicy::DEFAULT, "90210", &mut rng(), &mut memory)
+        .hash_pin_with_memory(&PinPolicy::DEFAULT, USER, "90210", &mut rng(), &mut memory)
         .unwrap();
     assert!(
-        h.verify_with_memory(b"90210", phc.as_str(), &mut memory)
+        h.verify_with_memory(USER, b"90210", phc.as_str(), &mut memory)
             .is_ok()
     );
     assert_eq!(
-        h.verify_with_memory(b"90211", phc.as_str(), &mut memory),
+        h.verify_with_memory(USER, b"90211", phc.as_str(), &mut memory),
         Err(Error::Mismatch)
     );
     // The same as the allocating path.
     let a = h
-        .hash_with_salt_and_memory(b"90210", &[1; 16], &mut memory)
+        .hash_with_salt_and_memory(USER, b"90210", &[1; 16], &mut memory)
         .unwrap();
-    assert_eq!(a, h.hash_with_salt(b"90210", &[1; 16]).unwrap());
+    assert_eq!(a, h.hash_with_salt(USER, b"90210", &[1; 16]).unwrap());
     // Too little memory is an error, not a panic.
     let mut few = [Block::new(); 63];
     assert_eq!(
-        h.hash_with_memory(b"90210", &mut rng(), &mut few),
+        h.hash_with_memory(USER, b"90210", &mut rng(), &mut few),
         Err(Error::MemoryTooSmall {
             needed: 64,
             available: 63
         })
     );
     assert_eq!(
-        h.verify_with_memory(b"90210", phc.as_str(), &mut few),
+        h.verify_with_memory(USER, b"90210", phc.as_str(), &mut few),
         Err(Error::MemoryTooSmall {
             needed: 64,
             available: 63
@@ -443,7 +468,7 @@ fn pin_policy_names_positions_and_never_echoes() {
     );
     // The policy is checked before hashing.
     assert_eq!(
-        hasher().hash_pin(&p, "1111", &mut rng()),
+        hasher().hash_pin(&p, USER, "1111", &mut rng()),
         Err(Error::TrivialPin {
             kind: TrivialKind::Repeated
         })
@@ -456,18 +481,26 @@ fn passwords_are_nfkc_normalised_and_length_checked() {
     let policy = PasswordPolicy::DEFAULT;
     // U+FB01 LATIN SMALL LIGATURE FI and U+216B ROMAN NUMERAL TWELVE
     // normalise to "fi" and "XII"; "é" precomposed vs "e" + U+0301.
-    let phc = h.hash_password(&policy, "ﬁrst Ⅻ café", &mut rng()).unwrap();
+    let phc = h
+        .hash_password(&policy, USER, "ﬁrst Ⅻ café", &mut rng())
+        .unwrap();
     for typed in ["ﬁrst Ⅻ café", "first XII café", "first XII cafe\u{301}"] {
-        assert!(h.verify_password(typed, phc.as_str()).is_ok(), "{typed}");
+        assert!(
+            h.verify_password(USER, typed, phc.as_str()).is_ok(),
+            "{typed}"
+        );
     }
     assert_eq!(
-        h.verify_password("first XII cafe", phc.as_str()),
+        h.verify_password(USER, "first XII cafe", phc.as_str()),
         Err(Error::Mismatch)
     );
     // The raw bytes are the NFKC form.
-    assert!(h.verify("first XII café".as_bytes(), phc.as_str()).is_ok());
+    assert!(
+        h.verify(USER, "first XII café".as_bytes(), phc.as_str())
+            .is_ok()
+    );
     assert_eq!(
-        h.hash_password(&policy, "short", &mut rng()),
+        h.hash_password(&policy, USER, "short", &mut rng()),
         Err(Error::PasswordLength {
             min: 8,
             max: 128,
@@ -485,7 +518,7 @@ fn passwords_are_nfkc_normalised_and_length_checked() {
     );
     let long = "x".repeat(129);
     assert!(matches!(
-        h.hash_password(&policy, &long, &mut rng()),
+        h.hash_password(&policy, USER, &long, &mut rng()),
         Err(Error::PasswordLength { found: 129, .. })
     ));
     // Verification does not apply the length policy.
@@ -493,8 +526,8 @@ fn passwords_are_nfkc_normalised_and_length_checked() {
         min_chars: 1,
         max_chars: 128,
     };
-    let phc = h.hash_password(&relaxed, "pw", &mut rng()).unwrap();
-    assert!(h.verify_password("pw", phc.as_str()).is_ok());
+    let phc = h.hash_password(&relaxed, USER, "pw", &mut rng()).unwrap();
+    assert!(h.verify_password(USER, "pw", phc.as_str()).is_ok());
 }
 
 #[test]
@@ -603,21 +636,13 @@ proptest! {
                               salt in proptest::collection::vec(any::<u8>(), 8..=48),
                               flip in any::<usize>()) {
         let h = PinHasher::from_hash_key(&site()).with_params(Params::new(8, 1, 1).unwrap());
-        let phc = h.hash_with_salt(&input, &salt).unwrap();
-        let parsed = phc::parse(phc.as_str()).unwrap();
+        let phc = h.hash_with_salt(USER, &input, &salt).unwrap();
+        let parsed = ParsedHash::parse(phc.as_str()).unwrap();
         prop_assert_eq!(parsed.salt(), &salt[..]);
-        prop_assert!(h.verify(&input, phc.as_str()).is_ok());
+        prop_assert!(h.verify(USER, &input, phc.as_str()).is_ok());
         let mut other = input.clone();
         if other.is_empty() { other.push(0) } else { let i = flip % other.len(); other[i] ^= 1; }
-        prop_assert_eq!(h.verify(&other, phc.as_str()), Err(Error::Mismatch));
-    }
-
-    /// Arbitrary strings never panic the parser, and whatever parses is
-    /// canonical (re-encodes to itself).
-    #[test]
-    fn parser_never_panics(s in "\\PC{0,200}") {
-        keyward_pinhash::fuzzing::parse_phc(s.as_bytes());
-        keyward_pinhash::fuzzing::verify_arbitrary(s.as_bytes());
+        prop_assert_eq!(h.verify(USER, &other, phc.as_str()), Err(Error::Mismatch));
     }
 
     #[test]
@@ -629,18 +654,80 @@ proptest! {
 
 #[test]
 fn own_params_always_pass_the_limits() {
-    let big = Params::new(512, 70, 1).unwrap(); // t over the default limit of 64
+    // 16384 KiB × 70 passes = 1,146,880 KiB·passes, over the default budget
+    // of 2^20 (each alone is well within it).
+    let big = Params::new(16_384, 70, 1).unwrap();
     let h = hasher().with_params(big);
-    let phc = h.hash(b"5791", &mut rng()).unwrap();
-    assert!(h.verify(b"5791", phc.as_str()).is_ok());
-    // Another verifier with default parameters still refuses t = 70.
-    assert!(matches!(
-        hasher().verify(b"5791", phc.as_str()),
-        Err(Error::CostOutOfRange {
-            part: PhcPart::TimeCost,
-            max: 64,
-            found: 70,
-            ..
+    let phc = h.hash(USER, b"5791", &mut rng()).unwrap();
+    assert!(h.verify(USER, b"5791", phc.as_str()).is_ok());
+    // Another verifier with default parameters refuses the product.
+    assert_eq!(
+        hasher().verify(USER, b"5791", phc.as_str()),
+        Err(Error::CostOverBudget {
+            budget: 1 << 20,
+            found: 16_384 * 70,
         })
-    ));
+    );
+}
+
+/// Someone who can write the hash table copies their own hash into another
+/// user's row: it does not verify there, not even with their own PIN.
+#[test]
+fn a_hash_copied_between_users_does_not_verify() {
+    let h = hasher();
+    let mallory = h
+        .hash_pin(&PinPolicy::DEFAULT, b"mallory", "739154", &mut rng())
+        .unwrap();
+    assert!(h.verify(b"mallory", b"739154", mallory.as_str()).is_ok());
+    // Copied into alice's row.
+    assert_eq!(
+        h.verify(b"alice", b"739154", mallory.as_str()),
+        Err(Error::Mismatch)
+    );
+    // User ids are compared as bytes: no case folding or trimming.
+    assert_eq!(
+        h.verify(b"Mallory", b"739154", mallory.as_str()),
+        Err(Error::Mismatch)
+    );
+    assert_eq!(
+        h.verify(b"mallory ", b"739154", mallory.as_str()),
+        Err(Error::Mismatch)
+    );
+    // An empty user id is refused before any work.
+    assert_eq!(
+        h.verify(b"", b"739154", mallory.as_str()),
+        Err(Error::EmptyUserId)
+    );
+    assert_eq!(
+        h.hash_pin(&PinPolicy::DEFAULT, b"", "739154", &mut rng()),
+        Err(Error::EmptyUserId)
+    );
+}
+
+/// A hash made before binding (no user id: what the `password_hash` traits
+/// still write) verifies once with "needs rehash"; the rehash binds it.
+#[test]
+fn unbound_hashes_verify_once_with_a_rehash_that_binds_them() {
+    use keyward_pinhash::password_hash::PasswordHasher;
+    let h = hasher();
+    let old = h
+        .hash_password_with_salt(b"2468", &[3; 16])
+        .unwrap()
+        .to_string();
+    assert!(!old.contains("bind=user"));
+    let v = h.verify(b"alice", b"2468", &old).unwrap();
+    assert!(v.needs_rehash);
+    assert_eq!(v.reason, Some(RehashReason::NotBoundToUser));
+    let new = h.hash(b"alice", b"2468", &mut rng()).unwrap();
+    assert_eq!(
+        h.verify(b"alice", b"2468", new.as_str()).map(|v| v.reason),
+        Ok(None)
+    );
+    assert_eq!(
+        h.verify(b"bob", b"2468", new.as_str()),
+        Err(Error::Mismatch)
+    );
+    // The traits, having no user id, never accept a bound hash.
+    use keyward_pinhash::password_hash::PasswordVerifier;
+    assert!(PasswordVerifier::<str>::verify_password(&h, b"2468", new.as_str()).is_err());
 }

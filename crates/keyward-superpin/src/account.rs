@@ -27,9 +27,9 @@ use crate::wire::{self, Reader};
 use crate::wrap::{self, Argon2Params, WRAPPED_LEN};
 
 /// Magic bytes of an [`AccountKeys`] record.
-pub const MAGIC: &[u8; 4] = b"KWAK";
+pub const ACCOUNT_KEYS_MAGIC: &[u8; 4] = b"KWAK";
 /// Record format version.
-pub const FORMAT_VERSION: u8 = 1;
+pub const ACCOUNT_KEYS_FORMAT_VERSION: u8 = 1;
 /// Most unused Recovery Code slots an account may hold.
 pub const MAX_RECOVERY_CODES: usize = 16;
 /// Most used Recovery Code ids remembered (older ones are forgotten).
@@ -141,7 +141,7 @@ impl AccountKeys {
     ) -> Result<PasswordSlot> {
         let mut salt = [0u8; 16];
         rng.fill_bytes(&mut salt);
-        let kek = params.derive(password, &salt)?;
+        let kek = wrap::stretch(&params, password, &salt)?;
         let wrapped = wrap::wrap(
             &kek,
             &Self::ad(account_id, SlotKind::Password),
@@ -191,7 +191,7 @@ impl AccountKeys {
     /// [`Error::Unlock`] (slot `Password`) if the password is wrong; Argon2
     /// errors.
     pub fn unlock_with_password(&self, password: &[u8]) -> Result<Aes256Key> {
-        let kek = self.password.params.derive(password, &self.password.salt)?;
+        let kek = wrap::stretch(&self.password.params, password, &self.password.salt)?;
         self.open(&kek, SlotKind::Password, &self.password.wrapped)
     }
 
@@ -331,7 +331,7 @@ impl AccountKeys {
         params: Argon2Params,
         rng: &mut R,
     ) -> Result<()> {
-        params.validate()?;
+        wrap::check_params(&params)?;
         let master = self.unlock(proof)?;
         self.password = Self::password_slot(&self.account_id, &master, new_password, params, rng)?;
         Ok(())
@@ -340,8 +340,8 @@ impl AccountKeys {
     /// The versioned record (format in `docs/formats.md`).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(160 + self.recovery.len() * 56);
-        out.extend_from_slice(MAGIC);
-        out.push(FORMAT_VERSION);
+        out.extend_from_slice(ACCOUNT_KEYS_MAGIC);
+        out.push(ACCOUNT_KEYS_FORMAT_VERSION);
         wire::put_id(&mut out, &self.account_id);
         wire::put_params(&mut out, &self.password.params);
         out.extend_from_slice(&self.password.salt);
@@ -372,7 +372,7 @@ impl AccountKeys {
     /// [`Error::Field`], [`Error::TrailingBytes`]: never a panic.
     pub fn from_bytes(data: &[u8]) -> Result<Self> {
         let mut r = Reader::new(data, Record::AccountKeys);
-        r.header(MAGIC, FORMAT_VERSION)?;
+        r.header(ACCOUNT_KEYS_MAGIC, ACCOUNT_KEYS_FORMAT_VERSION)?;
         let account_id = r.id("account id length")?.to_vec();
         let params = r.argon2_params()?;
         let salt = r.array::<16>()?;

@@ -68,8 +68,10 @@ pub const GF_REDUCTION: u8 = 0b0_0101;
 /// Position weights w₁..w₆ = α¹, α², α³, α⁴, α⁵, α⁰ with α = x.
 pub const WEIGHTS: [u8; GROUP_SYMBOLS] = [2, 4, 8, 16, 5, 1];
 
-/// Multiplication in GF(32), without data-dependent branches.
-pub const fn gf_mul(a: u8, b: u8) -> u8 {
+/// Multiplication in GF(32), without data-dependent branches (the tests'
+/// reference for the Horner evaluation).
+#[cfg(test)]
+pub(crate) const fn gf_mul(a: u8, b: u8) -> u8 {
     let mut r = 0u8;
     let mut a = a & 0x1f;
     let mut i = 0;
@@ -101,12 +103,12 @@ fn weighted_payload(c: &[u8; PAYLOAD_SYMBOLS]) -> u8 {
 }
 
 /// The check symbol of a group: k + Σ wᵢcᵢ over the five payload symbols.
-pub fn check_symbol(constant: u8, payload: &[u8; PAYLOAD_SYMBOLS]) -> u8 {
+pub(crate) fn check_symbol(constant: u8, payload: &[u8; PAYLOAD_SYMBOLS]) -> u8 {
     (constant & 0x1f) ^ weighted_payload(payload)
 }
 
 /// Σ wᵢcᵢ + k over the six symbols of a group: zero iff the group is valid.
-pub fn syndrome(constant: u8, group: &[u8; GROUP_SYMBOLS]) -> u8 {
+pub(crate) fn syndrome(constant: u8, group: &[u8; GROUP_SYMBOLS]) -> u8 {
     let [c1, c2, c3, c4, c5, c6] = *group;
     (constant & 0x1f) ^ weighted_payload(&[c1, c2, c3, c4, c5]) ^ (c6 & 0x1f)
 }
@@ -177,7 +179,7 @@ const PLANES: ([u128; 5], u128) = decode_planes();
 /// with O → 0 and I, L → 1), `None` otherwise. No secret-indexed memory access
 /// and no secret-dependent branch: the value is read bit by bit from five
 /// 128-bit planes by shifts (branch-free on 64-bit targets).
-pub fn decode_char(c: char) -> Option<u8> {
+pub(crate) fn decode_char(c: char) -> Option<u8> {
     let Ok(b) = u8::try_from(c) else {
         return None;
     };
@@ -202,7 +204,7 @@ const fn low_byte_128(x: u128) -> u8 {
 
 /// Encodes a symbol value (0..=31; higher bits ignored) as its uppercase
 /// Crockford character, without secret-dependent branches or lookups.
-pub fn encode_symbol(v: u8) -> u8 {
+pub(crate) fn encode_symbol(v: u8) -> u8 {
     let v = u16::from(v & 0x1f);
     let mut out = 0u16;
     // (first value, span, first character)

@@ -220,9 +220,17 @@ pub enum Error {
         /// Maximum bytes.
         max: usize,
     },
-    /// Argon2 parameters that Argon2 refuses (or that exceed keyward's
-    /// limits when read from a record).
+    /// Argon2 parameters that Argon2 refuses.
     Argon2Params,
+    /// Argon2 parameters that cost more work (memory × passes) than the
+    /// budget every reader applies (`keyward_pinhash::Limits::DEFAULT`):
+    /// refused before any work.
+    Argon2Cost {
+        /// The budget in KiB·passes.
+        budget: u64,
+        /// `m × t` of the parameters, in KiB·passes.
+        found: u64,
+    },
     /// Argon2 failed (out of memory).
     Argon2,
     /// A Master Password shorter than the minimum.
@@ -357,6 +365,11 @@ impl fmt::Display for Error {
                 "an id must be 1 to {max} bytes long, found {found} bytes"
             ),
             Self::Argon2Params => f.write_str("invalid Argon2 parameters"),
+            Self::Argon2Cost { budget, found } => write!(
+                f,
+                "Argon2 cost over budget: expected memory × passes of at most {budget} KiB·passes, \
+                 found {found}"
+            ),
             Self::Argon2 => f.write_str("Argon2 failed (out of memory?)"),
             Self::MasterPasswordLength { found, min } => write!(
                 f,

@@ -1,5 +1,6 @@
 //! Entry points shared by the cargo-fuzz targets and `cargo test` corpus
-//! replay. Not part of the stable API.
+//! replay, behind the non-default `fuzzing` feature. Not part of the stable
+//! API.
 
 /// Feeds `data` (as text) to the Super PIN and Recovery Code parsers; a
 /// successful parse must display back to a string that parses to the same code.

@@ -17,22 +17,30 @@ extern crate alloc;
 extern crate std;
 
 #[cfg(feature = "alloc")]
-pub mod account;
-pub mod code;
-pub mod codes;
-pub mod error;
-#[doc(hidden)]
+mod account;
+mod code;
+mod codes;
+mod error;
+#[cfg(feature = "fuzzing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fuzzing")))]
 pub mod fuzzing;
 #[cfg(feature = "alloc")]
-pub mod repository;
+mod repository;
 #[cfg(feature = "alloc")]
 mod wire;
-pub mod wrap;
+mod wrap;
 
 #[cfg(feature = "alloc")]
-pub use account::{AccountKeys, Proof};
+pub use account::{
+    ACCOUNT_KEYS_FORMAT_VERSION, ACCOUNT_KEYS_MAGIC, AccountKeys, MAX_RECOVERY_CODES, MAX_USED_IDS,
+    Proof,
+};
+pub use code::{ALPHABET, GF_REDUCTION, GROUP_SYMBOLS, PAYLOAD_SYMBOLS, WEIGHTS};
 pub use codes::{KeyPurpose, RecoveryCode, SuperPin};
 pub use error::{CodeKind, Error, GroupSet, Record, Result, SlotKind};
 #[cfg(feature = "alloc")]
-pub use repository::{OpenRepository, Repository};
-pub use wrap::Argon2Params;
+pub use repository::{
+    MAX_ENTRIES, MIN_MASTER_PASSWORD_CHARS, OpenRepository, REPOSITORY_FORMAT_VERSION,
+    REPOSITORY_MAGIC, Repository,
+};
+pub use wrap::{Argon2Params, SIV_KEY_INFO, WRAPPED_LEN};

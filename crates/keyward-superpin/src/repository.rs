@@ -25,6 +25,7 @@
 //! symmetric, so a user cannot deposit without it. A public-key deposit is
 //! out of scope.
 
+use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -38,9 +39,9 @@ use crate::wire::{self, Reader};
 use crate::wrap::{self, Argon2Params, WRAPPED_LEN};
 
 /// Magic bytes of a [`Repository`] record.
-pub const MAGIC: &[u8; 4] = b"KWSR";
+pub const REPOSITORY_MAGIC: &[u8; 4] = b"KWSR";
 /// Record format version.
-pub const FORMAT_VERSION: u8 = 1;
+pub const REPOSITORY_FORMAT_VERSION: u8 = 1;
 /// Minimum Master Password length in characters.
 pub const MIN_MASTER_PASSWORD_CHARS: usize = 20;
 /// Most entries a repository record may hold.
@@ -99,7 +100,7 @@ impl Repository {
         check_master_password(master_password)?;
         let mut salt = [0u8; 16];
         rng.fill_bytes(&mut salt);
-        let key = params.derive(master_password.as_bytes(), &salt)?;
+        let key = wrap::stretch(&params, master_password.as_bytes(), &salt)?;
         let check = wrap::check_tag(&key, &[id, CHECK_LABEL])?;
         Ok(Self {
             id: id.to_vec(),
@@ -137,7 +138,7 @@ impl Repository {
     /// not this repository's; Argon2 errors.
     pub fn open(&mut self, master_password: &str) -> Result<OpenRepository<'_>> {
         check_master_password(master_password)?;
-        let key = self.params.derive(master_password.as_bytes(), &self.salt)?;
+        let key = wrap::stretch(&self.params, master_password.as_bytes(), &self.salt)?;
         let check = wrap::check_tag(&key, &[&self.id, CHECK_LABEL])?;
         if !bool::from(subtle::ConstantTimeEq::ct_eq(&check[..], &self.check[..])) {
             return Err(Error::MasterPassword);
@@ -148,8 +149,8 @@ impl Repository {
     /// The versioned record (format in `docs/formats.md`).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.entries.len() * 64);
-        out.extend_from_slice(MAGIC);
-        out.push(FORMAT_VERSION);
+        out.extend_from_slice(REPOSITORY_MAGIC);
+        out.push(REPOSITORY_FORMAT_VERSION);
         wire::put_id(&mut out, &self.id);
         wire::put_params(&mut out, &self.params);
         out.extend_from_slice(&self.salt);
@@ -169,7 +170,7 @@ impl Repository {
     /// [`Error::Field`], [`Error::TrailingBytes`]: never a panic.
     pub fn from_bytes(data: &[u8]) -> Result<Self> {
         let mut r = Reader::new(data, Record::Repository);
-        r.header(MAGIC, FORMAT_VERSION)?;
+        r.header(REPOSITORY_MAGIC, REPOSITORY_FORMAT_VERSION)?;
         let id = r.id("repository id length")?.to_vec();
         let params = r.argon2_params()?;
         let salt = r.array::<16>()?;
@@ -178,14 +179,17 @@ impl Repository {
         // Each entry takes at least 50 bytes: don't pre-allocate more than
         // the record can hold.
         let mut entries: Vec<Entry> = Vec::with_capacity(n.min(data.len() / 50));
+        // Ids seen so far, borrowed from `data`: O(log n) per entry, so a
+        // record of 65,535 entries is not O(n²) work for whoever reads it.
+        let mut seen: BTreeSet<&[u8]> = BTreeSet::new();
         for _ in 0..n {
             let at = r.pos();
-            let account_id = r.id("account id length")?.to_vec();
-            if entries.iter().any(|e| e.account_id == account_id) {
+            let account_id = r.id("account id length")?;
+            if !seen.insert(account_id) {
                 return Err(r.field(at, "account id (duplicate)"));
             }
             entries.push(Entry {
-                account_id,
+                account_id: account_id.to_vec(),
                 wrapped: r.array::<WRAPPED_LEN>()?,
             });
         }
@@ -284,7 +288,7 @@ impl OpenRepository<'_> {
         check_master_password(new_master_password)?;
         let mut salt = [0u8; 16];
         rng.fill_bytes(&mut salt);
-        let new_key = params.derive(new_master_password.as_bytes(), &salt)?;
+        let new_key = wrap::stretch(&params, new_master_password.as_bytes(), &salt)?;
         let mut entries = Vec::with_capacity(self.repo.entries.len());
         for e in &self.repo.entries {
             let kek = self.escrowed_kek(&e.account_id)?;

@@ -107,8 +107,10 @@ impl<'a> Reader<'a> {
             t_cost: self.u32()?,
             p_cost: self.u32()?,
         };
-        p.validate()
-            .map_err(|_| self.field(at, "Argon2 parameters"))?;
+        crate::wrap::check_params(&p).map_err(|e| match e {
+            Error::Argon2Cost { .. } => e,
+            _ => self.field(at, "Argon2 parameters"),
+        })?;
         Ok(p)
     }
 

@@ -92,77 +92,34 @@ pub(crate) fn check_tag(kek: &SecretBytes<32>, ad: &[&[u8]]) -> Result<[u8; 16]>
     Ok(out)
 }
 
-/// Argon2id parameters (version 0x13, 32-byte output).
-///
-/// [`Argon2Params::OWASP`] is the default; tests and constrained devices may
-/// choose smaller ones, which are stored in the record next to the salt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Argon2Params {
-    /// Memory in KiB.
-    pub m_cost_kib: u32,
-    /// Passes.
-    pub t_cost: u32,
-    /// Lanes.
-    pub p_cost: u32,
+/// Argon2id parameters: the workspace's one type, `keyward_pinhash::Params`
+/// (m in KiB, t, p; [`Argon2Params::OWASP`] is the default). Tests and
+/// constrained devices may choose smaller ones, which are stored in the
+/// record next to the salt; parameters read from a record are bounded by
+/// the cost budget `keyward_pinhash::Limits::DEFAULT` (memory × passes).
+pub use keyward_pinhash::Params as Argon2Params;
+
+/// Argon2id(password, salt) → 32-byte key through the workspace's one
+/// Argon2 entry point (memory wiped before release), after checking the
+/// parameters against the cost budget every reader applies, so nothing is
+/// written that its own reader would refuse.
+#[cfg(feature = "alloc")]
+pub(crate) fn stretch(
+    params: &Argon2Params,
+    password: &[u8],
+    salt: &[u8; 16],
+) -> Result<SecretBytes<32>> {
+    check_params(params)?;
+    params.derive(password, salt).map_err(|_| Error::Argon2)
 }
 
-impl Argon2Params {
-    /// OWASP's recommended Argon2id configuration: m = 19456 KiB, t = 2, p = 1.
-    pub const OWASP: Self = Self {
-        m_cost_kib: 19_456,
-        t_cost: 2,
-        p_cost: 1,
-    };
-    /// Largest memory cost accepted from a record (1 GiB), so a forged record
-    /// cannot make an unlock allocate without bound.
-    pub const MAX_M_COST_KIB: u32 = 1 << 20;
-    /// Largest time cost accepted from a record.
-    pub const MAX_T_COST: u32 = 64;
-    /// Largest lane count accepted from a record.
-    pub const MAX_P_COST: u32 = 16;
-
-    fn argon2(&self) -> Result<argon2::Argon2<'static>> {
-        if self.m_cost_kib > Self::MAX_M_COST_KIB
-            || self.t_cost > Self::MAX_T_COST
-            || self.p_cost > Self::MAX_P_COST
-        {
-            return Err(Error::Argon2Params);
+/// Argon2's rules and the cost budget.
+#[cfg(feature = "alloc")]
+pub(crate) fn check_params(params: &Argon2Params) -> Result<()> {
+    params.validate().map_err(|e| match e {
+        keyward_pinhash::Error::CostOverBudget { budget, found } => {
+            Error::Argon2Cost { budget, found }
         }
-        let params = argon2::Params::new(self.m_cost_kib, self.t_cost, self.p_cost, Some(32))
-            .map_err(|_| Error::Argon2Params)?;
-        Ok(argon2::Argon2::new(
-            argon2::Algorithm::Argon2id,
-            argon2::Version::V0x13,
-            params,
-        ))
-    }
-
-    /// Checks the parameters without hashing.
-    ///
-    /// # Errors
-    /// [`Error::Argon2Params`] if Argon2 or keyward's limits refuse them.
-    pub fn validate(&self) -> Result<()> {
-        self.argon2().map(|_| ())
-    }
-
-    /// Argon2id(password, salt) → 32-byte key.
-    ///
-    /// # Errors
-    /// [`Error::Argon2Params`], or [`Error::Argon2`] if hashing fails.
-    #[cfg(feature = "alloc")]
-    pub fn derive(&self, password: &[u8], salt: &[u8; 16]) -> Result<SecretBytes<32>> {
-        let a = self.argon2()?;
-        let mut out = [0u8; 32];
-        let r = a.hash_password_into(password, salt, &mut out);
-        let key = SecretBytes::from_array(out);
-        out.zeroize();
-        r.map_err(|_| Error::Argon2)?;
-        Ok(key)
-    }
-}
-
-impl Default for Argon2Params {
-    fn default() -> Self {
-        Self::OWASP
-    }
+        _ => Error::Argon2Params,
+    })
 }

@@ -529,3 +529,75 @@ mod mutations {
         }
     }
 }
+
+/// A record with the most entries a repository holds parses (the duplicate
+/// check is O(n log n), not O(n²)), and a duplicate id at the very end is
+/// still found, at its offset.
+#[test]
+fn repository_of_65535_entries_parses() {
+    let repo = Repository::create(b"acme", MASTER_PW, FAST, &mut os_rng()).unwrap();
+    let mut bytes = repo.to_bytes();
+    // The record ends with the u16 entry count (0 for a new repository).
+    let count_at = bytes.len() - 2;
+    bytes[count_at..].copy_from_slice(&u16::MAX.to_be_bytes());
+    for i in 0..u32::from(u16::MAX) {
+        let id = format!("user-{i:05}");
+        bytes.push(id.len() as u8);
+        bytes.extend_from_slice(id.as_bytes());
+        bytes.extend_from_slice(&[0xA5; keyward_superpin::WRAPPED_LEN]);
+    }
+    let parsed = Repository::from_bytes(&bytes).unwrap();
+    assert_eq!(parsed.len(), 65_535);
+    assert!(parsed.contains(b"user-65534"));
+
+    // Make the last id repeat the first: found, and named by its offset.
+    let last_at = bytes.len() - (1 + 10 + keyward_superpin::WRAPPED_LEN);
+    bytes[last_at + 1..last_at + 11].copy_from_slice(b"user-00000");
+    assert_eq!(
+        Repository::from_bytes(&bytes).unwrap_err(),
+        Error::Field {
+            record: Record::Repository,
+            offset: last_at,
+            field: "account id (duplicate)",
+        }
+    );
+}
+
+/// Argon2 costs are bounded by one budget on memory × passes: neither
+/// 64 MiB nor 17 passes is large alone, together they are over it. Refused
+/// when read from a record and when writing one, before any Argon2 work.
+#[test]
+fn argon2_cost_is_bounded_by_a_budget_on_memory_times_passes() {
+    let heavy = Argon2Params {
+        m_cost_kib: 65_536,
+        t_cost: 17,
+        p_cost: 1,
+    };
+    let over = Error::Argon2Cost {
+        budget: 1 << 20,
+        found: 65_536 * 17,
+    };
+    assert_eq!(
+        AccountKeys::create(b"x", b"pw", heavy, &mut os_rng()).unwrap_err(),
+        over
+    );
+    assert_eq!(
+        Repository::create(b"acme", MASTER_PW, heavy, &mut os_rng()).unwrap_err(),
+        over
+    );
+    assert!(
+        over.to_string()
+            .contains("at most 1048576 KiB·passes, found 1114112")
+    );
+    // A record asking for it: magic (4), version (1), id length (1), "acme",
+    // then m and t as big-endian u32.
+    let mut bytes = Repository::create(b"acme", MASTER_PW, FAST, &mut os_rng())
+        .unwrap()
+        .to_bytes();
+    bytes[10..14].copy_from_slice(&65_536u32.to_be_bytes());
+    bytes[14..18].copy_from_slice(&17u32.to_be_bytes());
+    assert_eq!(Repository::from_bytes(&bytes).unwrap_err(), over);
+    // Each alone at its size is within the budget.
+    bytes[14..18].copy_from_slice(&1u32.to_be_bytes());
+    assert!(Repository::from_bytes(&bytes).is_ok());
+}

@@ -14,7 +14,7 @@
 )]
 
 use keyward_core::rand_core;
-use keyward_superpin::code::ALPHABET;
+use keyward_superpin::ALPHABET;
 use keyward_superpin::{CodeKind, Error, RecoveryCode, SuperPin};
 use proptest::prelude::*;
 
@@ -362,5 +362,53 @@ proptest! {
         prop_assert_eq!(SuperPin::parse(&pin.to_string()).unwrap(), pin);
         let rc = RecoveryCode::generate(&mut rng);
         prop_assert_eq!(RecoveryCode::parse(&rc.to_string()).unwrap(), rc);
+    }
+}
+
+/// The separators `docs/formats.md` ("Alphabet and GF(32)") lists are
+/// ignored anywhere; the look-alikes it lists are refused at their position.
+#[test]
+fn separators_are_exactly_those_the_spec_lists() {
+    let pin = SuperPin::generate(&mut keyward_core::os_rng());
+    let shown = pin.to_string();
+    let compact: String = shown.chars().filter(|&c| c != '-').collect();
+    let separators = [
+        '-', '\t', '\n', '\u{0B}', '\u{0C}', '\r', ' ', '\u{85}', '\u{A0}', '\u{1680}', '\u{2000}',
+        '\u{2005}', '\u{200A}', '\u{2028}', '\u{2029}', '\u{202F}', '\u{205F}', '\u{3000}',
+    ];
+    for sep in separators {
+        // Before, between every symbol and after.
+        let mut text = String::from(sep);
+        for c in compact.chars() {
+            text.push(c);
+            text.push(sep);
+        }
+        assert_eq!(
+            SuperPin::parse(&text).ok(),
+            Some(pin.clone()),
+            "U+{:04X} must be a separator",
+            u32::from(sep)
+        );
+    }
+    let not_separators = [
+        '\u{200B}', '\u{FEFF}', '\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2014}',
+        '\u{2015}', '\u{2212}', '_', '.', '/',
+    ];
+    for bad in not_separators {
+        // After the first group: character 7, group 2, index 1.
+        let text = format!("{}{bad}{}", &compact[..6], &compact[6..]);
+        match SuperPin::parse(&text) {
+            Err(Error::Character {
+                position: 7,
+                group: 2,
+                index: 1,
+                character,
+                ..
+            }) => assert_eq!(character, bad),
+            other => panic!(
+                "U+{:04X}: expected an invalid character at 7, got {other:?}",
+                u32::from(bad)
+            ),
+        }
     }
 }

@@ -38,7 +38,7 @@ fn purpose(label: &str) -> KeyPurpose {
 fn algebra_constants_match_the_python_implementation() {
     let v = vectors();
     let weights: Vec<u8> = serde_json::from_value(v["weights"].clone()).unwrap();
-    assert_eq!(weights, keyward_superpin::code::WEIGHTS);
+    assert_eq!(weights, keyward_superpin::WEIGHTS);
     let sp: Vec<u8> = serde_json::from_value(v["group_constants"]["super-pin"].clone()).unwrap();
     assert_eq!(sp, SuperPin::GROUP_CONSTANTS);
     let rc: Vec<u8> =

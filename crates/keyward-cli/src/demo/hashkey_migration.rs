@@ -23,7 +23,7 @@ pub(super) fn run(d: &mut Demo) -> CmdResult {
     let mut templates = Vec::new();
     for (user, pin) in [("alice", "483920"), ("bob", "918273")] {
         let phc = hasher
-            .hash_pin(&PinPolicy::DEFAULT, pin, &mut rng)
+            .hash_pin(&PinPolicy::DEFAULT, user.as_bytes(), pin, &mut rng)
             .map_err(failure)?;
         hashes.push((user, phc.as_str().to_string()));
         let id = TemplateId::new(user.as_bytes(), b"finger-1");

@@ -19,19 +19,19 @@ pub(super) fn run(d: &mut Demo) -> CmdResult {
     let old = HashKey::new("Site-HashKey/for:demo#2026-11-22")?;
     let hasher = PinHasher::from_hash_key(&old);
     let phc = hasher
-        .hash_pin(&PinPolicy::DEFAULT, "483920", &mut rng)
+        .hash_pin(&PinPolicy::DEFAULT, b"alice", "483920", &mut rng)
         .map_err(fail)?;
     say!(d, "  PIN 483920 -> {phc}");
     d.check(
         "the PHC string names the HashKey's key id",
-        keyward_pinhash::phc::parse(phc.as_str()).is_ok_and(|p| p.keyid == old.key_id()),
+        keyward_pinhash::ParsedHash::parse(phc.as_str()).is_ok_and(|p| p.keyid == old.key_id()),
     );
-    let ok = hasher.verify(b"483920", phc.as_str());
+    let ok = hasher.verify(b"alice", b"483920", phc.as_str());
     d.check(
         "the right PIN verifies (no rehash needed)",
         ok.is_ok_and(|v| !v.needs_rehash),
     );
-    let wrong = hasher.verify(b"483921", phc.as_str());
+    let wrong = hasher.verify(b"alice", b"483921", phc.as_str());
     if let Err(e) = &wrong {
         say!(d, "  wrong PIN: {e}");
     }
@@ -39,7 +39,12 @@ pub(super) fn run(d: &mut Demo) -> CmdResult {
         "a wrong PIN is a plain mismatch",
         wrong == Err(Error::Mismatch),
     );
-    let trivial = hasher.hash_pin(&PinPolicy::DEFAULT, "123456", &mut rng);
+    let copied = hasher.verify(b"bob", b"483920", phc.as_str());
+    d.check(
+        "alice's hash copied into bob's row does not verify",
+        copied == Err(Error::Mismatch),
+    );
+    let trivial = hasher.hash_pin(&PinPolicy::DEFAULT, b"alice", "123456", &mut rng);
     if let Err(e) = &trivial {
         say!(d, "  PIN 123456 refused: {e}");
     }
@@ -51,7 +56,7 @@ pub(super) fn run(d: &mut Demo) -> CmdResult {
         .with_retired(Pepper::from_hash_key(&old))
         .map_err(fail)?;
     let rotated = PinHasher::new(set);
-    let v = rotated.verify(b"483920", phc.as_str());
+    let v = rotated.verify(b"alice", b"483920", phc.as_str());
     if let Ok(v) = &v {
         say!(d, "  after rotation: {}", describe(v));
     }
@@ -60,16 +65,16 @@ pub(super) fn run(d: &mut Demo) -> CmdResult {
         v.is_ok_and(|v| v.reason == Some(RehashReason::RetiredPepper)),
     );
     let rehashed = rotated
-        .hash_pin(&PinPolicy::DEFAULT, "483920", &mut rng)
+        .hash_pin(&PinPolicy::DEFAULT, b"alice", "483920", &mut rng)
         .map_err(fail)?;
     d.check(
         "the rehashed PIN verifies under the new HashKey",
         PinHasher::from_hash_key(&new)
-            .verify(b"483920", rehashed.as_str())
+            .verify(b"alice", b"483920", rehashed.as_str())
             .is_ok_and(|v| !v.needs_rehash),
     );
     // The old HashKey is gone: its hashes cannot be migrated.
-    let gone = PinHasher::from_hash_key(&new).verify(b"483920", phc.as_str());
+    let gone = PinHasher::from_hash_key(&new).verify(b"alice", b"483920", phc.as_str());
     if let Err(e) = &gone {
         say!(d, "  old HashKey removed: {e}");
     }

@@ -135,13 +135,25 @@ DEFAULT_HASHKEY = "keyward-default-hashkey-CHANGEME"
 RAW = bytes(range(0x20, 0x40))
 
 CASES = [
-    # label, input (str), pepper source, salt hex, m, t, p
-    ("pin6-site-hashkey-owasp", "483920", ("hashkey", SITE_HASHKEY), "000102030405060708090a0b0c0d0e0f", 19456, 2, 1),
-    ("pin4-default-hashkey-small", "2580", ("hashkey", DEFAULT_HASHKEY), "f0e1d2c3b4a5968778695a4b3c2d1e0f", 64, 1, 1),
-    ("pin16-raw-pepper-p2", "9081726354453627", ("raw", RAW.hex()), "a1a2a3a4a5a6a7a8a9aaabacadaeafb0", 256, 3, 2),
-    ("password-nfkc-raw-pepper", "ﬁrst Ⅻ café", ("raw", RAW.hex()), "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a", 128, 2, 1),
-    ("empty-input-site-hashkey", "", ("hashkey", SITE_HASHKEY), "0123456789abcdef0123456789abcdef", 32, 1, 4),
+    # label, input (str), pepper source, salt hex, m, t, p, user id (None: unbound)
+    ("pin6-site-hashkey-owasp", "483920", ("hashkey", SITE_HASHKEY), "000102030405060708090a0b0c0d0e0f", 19456, 2, 1, "alice"),
+    ("pin4-default-hashkey-small", "2580", ("hashkey", DEFAULT_HASHKEY), "f0e1d2c3b4a5968778695a4b3c2d1e0f", 64, 1, 1, "bob@example.org"),
+    ("pin16-raw-pepper-p2", "9081726354453627", ("raw", RAW.hex()), "a1a2a3a4a5a6a7a8a9aaabacadaeafb0", 256, 3, 2, "user-0000000042"),
+    ("password-nfkc-raw-pepper", "ﬁrst Ⅻ café", ("raw", RAW.hex()), "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a", 128, 2, 1, "zoë"),
+    ("empty-input-site-hashkey", "", ("hashkey", SITE_HASHKEY), "0123456789abcdef0123456789abcdef", 32, 1, 4, "a-user-id-longer-than-the-32-bytes-argon2-crates-allow-as-ad"),
+    # Made before hashes were bound to their user: no bind=user, X empty.
+    ("pin6-unbound-legacy", "483920", ("hashkey", SITE_HASHKEY), "00112233445566778899aabbccddeeff", 64, 1, 1, None),
 ]
+
+
+def user_ad(user):
+    """Argon2 associated data X of a hash bound to `user`: SHA-256 of its UTF-8 bytes."""
+    return b"" if user is None else hashlib.sha256(user.encode("utf-8")).digest()
+
+
+def phc_string(m, t, p, key_id, bound, salt, tag):
+    bind = ",bind=user" if bound else ""
+    return f"$argon2id$v=19$m={m},t={t},p={p},keyid={b64(key_id)}{bind}${b64(salt)}${b64(tag)}"
 
 
 def nfkc(s: str) -> str:
@@ -151,20 +163,23 @@ def nfkc(s: str) -> str:
 
 def compute():
     vectors = []
-    for label, text, (kind, source), salt_hex, m, t, p in CASES:
+    for label, text, (kind, source), salt_hex, m, t, p, user in CASES:
         if kind == "hashkey":
             pepper, key_id = hashkey_pepper(source)
         else:
             pepper, key_id = raw_pepper(bytes.fromhex(source))
         hashed = nfkc(text).encode("utf-8")
         salt = bytes.fromhex(salt_hex)
-        tag = argon2id(hashed, salt, pepper, b"", t, m, p, 32)
-        phc = f"$argon2id$v=19$m={m},t={t},p={p},keyid={b64(key_id)}${b64(salt)}${b64(tag)}"
+        ad = user_ad(user)
+        tag = argon2id(hashed, salt, pepper, ad, t, m, p, 32)
+        phc = phc_string(m, t, p, key_id, user is not None, salt, tag)
         v = {
             "label": label,
             "input": text,
             "input_nfkc_hex": hashed.hex(),
             "pepper_source": kind,
+            "user": user,
+            "ad_hex": ad.hex(),
         }
         if kind == "hashkey":
             v["hash_key"] = source
@@ -180,7 +195,8 @@ def compute():
         })
         vectors.append(v)
     return {
-        "description": "keyward-pinhash known answers: Argon2id v19, secret K = pepper, no associated data, 32-byte tag. "
+        "description": "keyward-pinhash known answers: Argon2id v19, secret K = pepper, associated data X = SHA-256(user id) "
+        "for hashes bound to their user (bind=user), empty for the unbound legacy case (user null), 32-byte tag. "
         "Computed by tests/data/gen_vectors.py with HKDF from Python hmac/hashlib and Argon2id from libargon2 (reference C code) via ctypes.",
         "vectors": vectors,
     }
@@ -202,25 +218,32 @@ def check_cli(cli: str) -> int:
         key_file = f.name
     try:
         n = 0
-        for pin in ("483920", "90817263", "5281"):
+        for pin, user in (("483920", "alice"), ("90817263", "bob@example.org"), ("5281", "zoë")):
             # keyward -> libargon2
-            phc = subprocess.run([cli, "pin", "hash", "--hash-key-file", key_file], input=pin + "\n",
+            phc = subprocess.run([cli, "pin", "hash", "--user", user, "--hash-key-file", key_file], input=pin + "\n",
                                  capture_output=True, text=True, check=True).stdout.strip()
             _, alg, ver, params, salt, tag = phc.split("$")
             kv = dict(x.split("=") for x in params.split(","))
             assert (alg, ver) == ("argon2id", "v=19"), phc
             assert b64decode(kv["keyid"]) == key_id, phc
-            ours = argon2id(pin.encode(), b64decode(salt), pepper, b"", int(kv["t"]), int(kv["m"]), int(kv["p"]), 32)
+            assert kv.get("bind") == "user", phc
+            ours = argon2id(pin.encode(), b64decode(salt), pepper, user_ad(user),
+                            int(kv["t"]), int(kv["m"]), int(kv["p"]), 32)
             if ours != b64decode(tag):
                 sys.exit(f"libargon2 does not reproduce keyward's hash {phc}")
             # libargon2 -> keyward
             salt = os.urandom(16)
-            tag = argon2id(pin.encode(), salt, pepper, b"", 2, 19456, 1, 32)
-            theirs = f"$argon2id$v=19$m=19456,t=2,p=1,keyid={b64(key_id)}${b64(salt)}${b64(tag)}"
-            r = subprocess.run([cli, "pin", "verify", "--hash-key-file", key_file], input=f"{pin}\n{theirs}\n",
-                               capture_output=True, text=True)
+            tag = argon2id(pin.encode(), salt, pepper, user_ad(user), 2, 19456, 1, 32)
+            theirs = phc_string(19456, 2, 1, key_id, True, salt, tag)
+            r = subprocess.run([cli, "pin", "verify", "--user", user, "--hash-key-file", key_file],
+                               input=f"{pin}\n{theirs}\n", capture_output=True, text=True)
             if r.returncode != 0 or r.stdout.strip() != "match":
                 sys.exit(f"keyward does not verify libargon2's hash {theirs}: {r.stderr.strip()}")
+            # ... and not for another user.
+            r = subprocess.run([cli, "pin", "verify", "--user", user + "-other", "--hash-key-file", key_file],
+                               input=f"{pin}\n{theirs}\n", capture_output=True, text=True)
+            if r.returncode == 0:
+                sys.exit(f"keyward verified {theirs} for another user")
             n += 2
         return n
     finally:

@@ -1,0 +1,81 @@
+//! The Argon2 working memory of PIN hashing and verification is zero when
+//! it is released: a test allocator inspects every block of at least 64 KiB
+//! as it is freed (`docs/design.md#conventions`).
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use keyward_pinhash::{HashKey, Params, PinHasher, PinPolicy};
+use keyward_test_alloc::{Freed, InspectingAlloc, watch};
+
+/// The user every hash of this file is bound to.
+const USER: &[u8] = b"alice";
+
+#[global_allocator]
+static ALLOC: InspectingAlloc = InspectingAlloc;
+
+const WATCHED: usize = 64 * 1024;
+
+fn hasher() -> PinHasher {
+    PinHasher::from_hash_key(&HashKey::builtin_default())
+        .with_params(Params::new(64, 1, 1).unwrap())
+}
+
+/// Runs `f` in its own thread, so the per-thread Argon2 buffer is released
+/// when it ends, and returns what was freed.
+fn freed_by(f: impl FnOnce() + Send + 'static) -> Freed {
+    watch(WATCHED, || std::thread::spawn(f).join().unwrap())
+}
+
+fn assert_wiped(what: &str, freed: Freed) {
+    assert!(
+        freed.blocks > 0,
+        "{what}: no block of {WATCHED} bytes or more was freed: the test saw no Argon2 memory"
+    );
+    assert_eq!(
+        freed.dirty_blocks, 0,
+        "{what}: Argon2 memory released with {} non-zero bytes ({freed:?})",
+        freed.dirty_bytes
+    );
+}
+
+#[test]
+fn pin_hashing_memory_is_wiped() {
+    let phc = hasher()
+        .hash_pin(
+            &PinPolicy::DEFAULT,
+            USER,
+            "493817",
+            &mut keyward_core::os_rng(),
+        )
+        .unwrap();
+    assert_wiped(
+        "PIN hash",
+        freed_by(|| {
+            hasher()
+                .hash_pin(
+                    &PinPolicy::DEFAULT,
+                    USER,
+                    "493817",
+                    &mut keyward_core::os_rng(),
+                )
+                .unwrap();
+        }),
+    );
+    assert_wiped(
+        "PIN verify",
+        freed_by(move || {
+            hasher().verify(USER, b"493817", phc.as_str()).unwrap();
+        }),
+    );
+}
+
+#[test]
+fn derive_memory_is_wiped() {
+    let params = Params::new(64, 1, 1).unwrap();
+    assert_wiped(
+        "Params::derive",
+        freed_by(move || {
+            params.derive(b"password", &[7; 16]).unwrap();
+        }),
+    );
+}
