@@ -52,8 +52,14 @@ impl SecretKey {
         self.handle
     }
 
-    /// The AES key length, or [`Error::NotAes`].
-    fn aes_length(&self, token: &str) -> Result<KeyLength> {
+    /// Checks that this is an AES key; its length when the token reports
+    /// one. Some tokens (SoftHSM2 2.6 after `C_UnwrapKey`) report a
+    /// `CKA_VALUE_LEN` of 0: the length is then unknown, and the KCV
+    /// comparison is what identifies the key.
+    ///
+    /// # Errors
+    /// [`Error::NotAes`] for another key type or a length AES does not have.
+    fn aes_length(&self, token: &str) -> Result<Option<KeyLength>> {
         let not_aes = |found: String| Error::NotAes {
             token: token.to_owned(),
             label: self.label.clone(),
@@ -64,18 +70,18 @@ impl SecretKey {
             Some(t) => return Err(not_aes(format!("key type {t}"))),
             None => return Err(not_aes("no key type".into())),
         }
-        self.len.and_then(KeyLength::from_bytes).ok_or_else(|| {
-            not_aes(
-                self.len
-                    .map_or("no length".into(), |n| format!("{n} bytes")),
-            )
-        })
+        match self.len {
+            None | Some(0) => Ok(None),
+            Some(n) => KeyLength::from_bytes(n)
+                .map(Some)
+                .ok_or_else(|| not_aes(format!("{n} bytes"))),
+        }
     }
 
     /// `"AES-256"`, `"AES-?"` or the PKCS#11 key type.
     pub fn type_and_size(&self) -> String {
         match (self.key_type, self.len) {
-            (Some(t), Some(n)) if t == KeyType::AES => format!("AES-{}", n * 8),
+            (Some(t), Some(n)) if t == KeyType::AES && n > 0 => format!("AES-{}", n * 8),
             (Some(t), _) if t == KeyType::AES => "AES".into(),
             (Some(t), Some(n)) => format!("{t} ({n} bytes)"),
             (Some(t), None) => t.to_string(),
@@ -362,17 +368,18 @@ impl TokenSession {
     ) -> Result<SecretKey> {
         let token = self.name().to_owned();
         let checked = self.describe_key(handle).and_then(|key| {
-            let found_len = key.aes_length(&token)?;
-            if found_len != length {
-                return Err(Error::NotAes {
-                    token: token.clone(),
-                    label: key.label.clone(),
-                    found: format!(
-                        "{} bytes where {} were given",
-                        found_len.bytes(),
-                        length.bytes()
-                    ),
-                });
+            if let Some(found_len) = key.aes_length(&token)? {
+                if found_len != length {
+                    return Err(Error::NotAes {
+                        token: token.clone(),
+                        label: key.label.clone(),
+                        found: format!(
+                            "{} bytes where {} were given",
+                            found_len.bytes(),
+                            length.bytes()
+                        ),
+                    });
+                }
             }
             let kcv = self.kcv(&key, expected.method())?;
             if kcv.bytes() != expected.bytes() {
@@ -469,7 +476,7 @@ impl TokenSession {
         method: KcvMethod,
     ) -> Result<WrappedKey> {
         let token = self.name();
-        let length = key.aes_length(token)?;
+        let reported = key.aes_length(token)?;
         wrapping.aes_length(token)?;
         if key.extractable == Some(false) {
             return Err(Error::KeyRefused {
@@ -501,18 +508,24 @@ impl TokenSession {
                 }
                 other => error::map(other, token, "wrapping the key"),
             })?;
-        if blob.len() != blob_len(length.bytes()) {
-            return Err(Error::Token {
+        // RFC 5649 output is 8 bytes longer than the key rounded up to 8; a
+        // token whose CKM_AES_KEY_WRAP_PAD pads another way (PKCS#7 then
+        // RFC 3394, as some read PKCS#11 v2.40) is caught here.
+        let length = blob
+            .len()
+            .checked_sub(8)
+            .and_then(KeyLength::from_bytes)
+            .filter(|l| reported.is_none_or(|r| r == *l) && blob.len() == blob_len(l.bytes()))
+            .ok_or_else(|| Error::Token {
                 token: token.to_owned(),
                 action: "wrapping the key",
                 detail: format!(
-                    "CKM_AES_KEY_WRAP_PAD gave {} bytes where RFC 5649 gives {}: this token pads \
-                     differently, and its output would not unwrap elsewhere",
+                    "CKM_AES_KEY_WRAP_PAD gave {} bytes, which is not RFC 5649 output for an AES \
+                     key{}: this token pads differently, and its output would not unwrap elsewhere",
                     blob.len(),
-                    blob_len(length.bytes())
+                    reported.map_or(String::new(), |r| format!(" of {} bytes", r.bytes()))
                 ),
-            });
-        }
+            })?;
         Ok(WrappedKey {
             length,
             kcv_method: method,
