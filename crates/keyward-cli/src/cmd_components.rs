@@ -102,6 +102,16 @@ fn parse_line(text: &str, line: usize) -> Result<Option<Line>, Failure> {
 fn combine(args: &CombineArgs) -> CmdResult {
     let method: KcvMethod = args.method.into();
     let input = io::read_stdin_secret("the components, one per line")?;
+    let key = combine_text(&input, method)?;
+    io::out(&key.expose_hex())?;
+    eprintln!("KCV {}", key.kcv_with(method));
+    Ok(())
+}
+
+/// Combines the components of `input` in the form `split` prints (one
+/// `HEX [KCV]` per line, an optional `KCV XXXXXX` line), checking every KCV;
+/// errors name the failing line. Also used by `pkcs11 import-components`.
+pub(crate) fn combine_text(input: &str, method: KcvMethod) -> Result<AesKey, Failure> {
     let mut inputs = Vec::new();
     let mut lines = Vec::new();
     let mut combined_kcv = None;
@@ -115,7 +125,7 @@ fn combine(args: &CombineArgs) -> CmdResult {
             None => {}
         }
     }
-    let key = components::combine(&inputs, method, combined_kcv.as_ref()).map_err(|e| {
+    components::combine(&inputs, method, combined_kcv.as_ref()).map_err(|e| {
         let line_of = |c: usize| lines.get(c.wrapping_sub(1)).copied().unwrap_or(0);
         match e {
             Error::ComponentKcv { component, .. } | Error::ComponentLength { component, .. } => {
@@ -123,8 +133,5 @@ fn combine(args: &CombineArgs) -> CmdResult {
             }
             other => Failure(other.to_string()),
         }
-    })?;
-    io::out(&key.expose_hex())?;
-    eprintln!("KCV {}", key.kcv_with(method));
-    Ok(())
+    })
 }

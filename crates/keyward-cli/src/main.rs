@@ -11,6 +11,7 @@ mod cmd_hashkey;
 mod cmd_hashkey_ceremony;
 mod cmd_key;
 mod cmd_pinhash;
+mod cmd_pkcs11;
 mod cmd_shamir;
 mod cmd_superpin;
 mod io;
@@ -76,6 +77,9 @@ enum Command {
     Card(cmd_ceremony::CardCommand),
     /// Run every ceremony on built-in defaults and report.
     Demo,
+    /// AES keys in PKCS#11 tokens and HSMs: list, KCVs, entry from components, wrapped export/import.
+    #[command(subcommand)]
+    Pkcs11(cmd_pkcs11::Pkcs11Command),
 }
 
 fn main() -> ExitCode {
@@ -96,6 +100,7 @@ fn main() -> ExitCode {
         Command::Ceremony(c) => cmd_ceremony::run_ceremony(c),
         Command::Card(c) => cmd_ceremony::run_card(c),
         Command::Demo => cmd_demo::run(),
+        Command::Pkcs11(c) => cmd_pkcs11::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -116,6 +116,11 @@ pub struct NewKey {
     pub replace: bool,
     /// The method of the KCV check after creation.
     pub kcv_method: KcvMethod,
+    /// A KCV the key must have, known from elsewhere (the backup cards'
+    /// KCV when a recovered key goes into an HSM). Checked against the
+    /// given bytes before the token is touched, and against the
+    /// token-computed KCV after.
+    pub expected_kcv: Option<Kcv>,
 }
 
 impl NewKey {
@@ -438,17 +443,35 @@ impl TokenSession {
     }
 
     /// Creates `key` in the token as `spec` says, then has the token compute
-    /// its KCV and compares it with the KCV of the given bytes; on a
-    /// difference (or when the token cannot compute it) the new object is
-    /// destroyed. The key bytes are wiped from the template after the call.
+    /// its KCV and compares it with the KCV of the given bytes (and with
+    /// `spec.expected_kcv`, checked first); on a difference (or when the
+    /// token cannot compute it) the new object is destroyed. The key bytes
+    /// are wiped from the template after the call; they are never printed.
     /// Returns the new key and its token-computed KCV.
+    ///
+    /// This is the call that puts a recovered backup key into an HSM:
+    /// `NewKey { expected_kcv: Some(cards_kcv), ..NewKey::from_uri(&uri)? }`
+    /// (non-extractable unless `extractable` is set).
     ///
     /// # Errors
     /// [`Error::LabelExists`] (unless `spec.replace`), [`Error::KcvMismatch`],
     /// [`Error::KeyRefused`], [`Error::MechanismMissing`], [`Error::Token`].
     pub fn create_aes_key(&self, key: &AesKey, spec: &NewKey) -> Result<(SecretKey, Kcv)> {
+        let expected = match spec.expected_kcv {
+            Some(e) => e,
+            None => key.kcv_with(spec.kcv_method),
+        };
+        let software = key.kcv_with(expected.method());
+        if software.bytes() != expected.bytes() {
+            return Err(Error::KcvMismatch {
+                token: self.name().to_owned(),
+                label: spec.label.clone(),
+                expected: expected.to_string(),
+                found: format!("{software} (computed from the given bytes, before creating)"),
+                removed: false,
+            });
+        }
         let old = self.existing(spec)?;
-        let expected = key.kcv_with(spec.kcv_method);
         let mut template = spec.template();
         template.push(Attribute::Value(key.expose_secret().to_vec()));
         let created = self.session().create_object(&template);

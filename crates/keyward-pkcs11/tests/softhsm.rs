@@ -102,6 +102,19 @@ fn rfc4493_key_gives_the_known_kcvs_computed_by_the_token() {
     assert_eq!(keys.len(), 1);
     assert_eq!(s.kcv(&keys[0], KcvMethod::Cmac).unwrap(), kcv2);
     assert_ne!(kcv2, kcv);
+
+    // A recovered key with its cards' KCV: created, non-extractable; a key
+    // whose bytes do not give the expected KCV is refused before creation.
+    let uri = Pkcs11Uri::parse(&env.uri("hsm1", Some("BACKUP"))).unwrap();
+    let mut into = NewKey::from_uri(&uri).unwrap();
+    into.expected_kcv = Some(kcv);
+    let (backup, token_kcv) = s.create_aes_key(&key, &into).unwrap();
+    assert_eq!(token_kcv, kcv);
+    assert_eq!(backup.extractable, Some(false));
+    into.label = "BACKUP2".into();
+    let e = s.create_aes_key(&other, &into).unwrap_err();
+    assert!(e.to_string().contains("before creating"), "{e}");
+    assert_eq!(s.secret_keys().unwrap().len(), 2, "no BACKUP2");
 }
 
 #[test]
