@@ -587,6 +587,44 @@ impl core::str::FromStr for Pkcs11Uri {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
     use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of(any::<String>().prop_filter("bounded", |s| s.len() <= 64))
+    }
+
+    proptest! {
+        /// Any attribute values print percent-encoded and parse back.
+        #[test]
+        fn canonical_form_round_trips_any_values(
+            token in text(), object in text(), serial in text(), model in text(),
+            id in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..16)),
+            slot in proptest::option::of(any::<u64>()),
+            version in proptest::option::of(any::<(u8, u8)>()),
+            module in proptest::option::of("[ -~]{1,40}"),
+            pin in proptest::option::of("[ -~]{1,40}"),
+        ) {
+            let uri = Pkcs11Uri {
+                token, object, serial, model, id, slot_id: slot, library_version: version,
+                object_type: Some(ObjectType::SecretKey),
+                module_path: module.map(PathBuf::from),
+                pin_source: pin
+                    .filter(|p| !p.starts_with("//"))
+                    .map(|p| PinSourceAttr::File(PathBuf::from(p))),
+                ..Pkcs11Uri::default()
+            };
+            let printed = uri.to_string();
+            prop_assert_eq!(Pkcs11Uri::parse(&printed), Ok(uri), "{}", printed);
+        }
+
+        /// Arbitrary text never panics, and an accepted URI is canonical-stable.
+        #[test]
+        fn arbitrary_text(s in "pkcs11:[ -~]{0,80}") {
+            if let Ok(uri) = Pkcs11Uri::parse(&s) {
+                prop_assert_eq!(Pkcs11Uri::parse(&uri.to_string()), Ok(uri));
+            }
+        }
+    }
 
     #[test]
     fn the_issue_example_parses() {
