@@ -23,7 +23,7 @@ fn vectors() -> Value {
 /// Wraps (RFC 5649) with RustCrypto under a KEK of any AES length.
 fn kwp_wrap(kek: &[u8], key: &[u8]) -> Vec<u8> {
     let mut buf = vec![0u8; key.len() + 16];
-    let out = match kek.len() {
+    match kek.len() {
         16 => aes_kw::KwpAes128::new_from_slice(kek)
             .unwrap()
             .wrap_key(key, &mut buf)
@@ -39,8 +39,7 @@ fn kwp_wrap(kek: &[u8], key: &[u8]) -> Vec<u8> {
             .wrap_key(key, &mut buf)
             .unwrap()
             .to_vec(),
-    };
-    out
+    }
 }
 
 fn kwp_unwrap(kek: &[u8], blob: &[u8]) -> Vec<u8> {
