@@ -121,16 +121,21 @@ pub(crate) fn combine_text(input: &str, method: KcvMethod) -> Result<AesKey, Fai
                 inputs.push(input);
                 lines.push(line);
             }
-            Some(Line::Combined(kcv)) => combined_kcv = Some(kcv),
+            Some(Line::Combined(kcv)) => combined_kcv = Some((number, kcv)),
             None => {}
         }
     }
-    components::combine(&inputs, method, combined_kcv.as_ref()).map_err(|e| {
+    let expected = combined_kcv.as_ref().map(|(_, kcv)| kcv);
+    components::combine(&inputs, method, expected).map_err(|e| {
         let line_of = |c: usize| lines.get(c.wrapping_sub(1)).copied().unwrap_or(0);
         match e {
             Error::ComponentKcv { component, .. } | Error::ComponentLength { component, .. } => {
                 Failure(format!("line {}: {e}", line_of(component)))
             }
+            Error::CombinedKcv { .. } => match combined_kcv {
+                Some((line, _)) => Failure(format!("line {line}: {e}")),
+                None => Failure(e.to_string()),
+            },
             other => Failure(other.to_string()),
         }
     })

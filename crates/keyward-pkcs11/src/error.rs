@@ -144,6 +144,18 @@ pub enum Error {
         /// Whether the new object was destroyed.
         removed: bool,
     },
+    /// A key was created but the token could not compute its KCV, so it was
+    /// not kept (when `removed`).
+    NotVerified {
+        /// The token.
+        token: String,
+        /// The key's label.
+        label: String,
+        /// Why the KCV could not be computed.
+        reason: String,
+        /// Whether the new object was destroyed.
+        removed: bool,
+    },
     /// The wrapping key in the token is not the one the file was wrapped under.
     WrappingKeyMismatch {
         /// The token.
@@ -313,6 +325,23 @@ impl fmt::Display for Error {
                 )?;
                 if *removed {
                     f.write_str("; the new object was destroyed, nothing was kept")?;
+                }
+                Ok(())
+            }
+            Self::NotVerified {
+                token,
+                label,
+                reason,
+                removed,
+            } => {
+                write!(
+                    f,
+                    "{token}: key \"{label}\" could not be checked against its KCV ({reason})"
+                )?;
+                if *removed {
+                    f.write_str("; the new object was destroyed, nothing was kept")?;
+                } else {
+                    f.write_str("; destroying the new object failed too: delete it by hand")?;
                 }
                 Ok(())
             }

@@ -368,6 +368,7 @@ impl TokenSession {
     fn verify_new(
         &self,
         handle: ObjectHandle,
+        label: &str,
         expected: &Kcv,
         length: KeyLength,
     ) -> Result<SecretKey> {
@@ -416,7 +417,18 @@ impl TokenSession {
                         found,
                         removed,
                     },
-                    other => other,
+                    other => Error::NotVerified {
+                        token: self.name().to_owned(),
+                        label: label.to_owned(),
+                        reason: match &other {
+                            Error::MechanismMissing {
+                                mechanism, purpose, ..
+                            } => format!("the token does not offer {mechanism} for {purpose}"),
+                            Error::KeyRefused { detail, .. } => detail.clone(),
+                            e => e.to_string(),
+                        },
+                        removed,
+                    },
                 })
             }
         }
@@ -481,7 +493,7 @@ impl TokenSession {
             }
         }
         let handle = created.map_err(|e| error::map(e, self.name(), "creating the key"))?;
-        let new = self.verify_new(handle, &expected, key.length())?;
+        let new = self.verify_new(handle, &spec.label, &expected, key.length())?;
         self.remove_replaced(old)?;
         Ok((new, expected))
     }
@@ -501,6 +513,7 @@ impl TokenSession {
         let token = self.name();
         let reported = key.aes_length(token)?;
         wrapping.aes_length(token)?;
+        self.has_mechanism(MechanismType::AES_KEY_WRAP_PAD, "RFC 5649 key wrap")?;
         if key.extractable == Some(false) {
             return Err(Error::KeyRefused {
                 token: token.to_owned(),
@@ -515,7 +528,6 @@ impl TokenSession {
                 detail: "CKA_WRAP is false, so it cannot wrap keys".into(),
             });
         }
-        self.has_mechanism(MechanismType::AES_KEY_WRAP_PAD, "RFC 5649 key wrap")?;
         let key_kcv = self.kcv(key, method)?;
         let wrapping_kcv = self.kcv(wrapping, method)?;
         let blob = self
@@ -616,7 +628,7 @@ impl TokenSession {
                 },
                 other => error::map(other, token, "unwrapping the key"),
             })?;
-        let new = self.verify_new(handle, &file.key_kcv, file.length)?;
+        let new = self.verify_new(handle, &spec.label, &file.key_kcv, file.length)?;
         self.remove_replaced(old)?;
         Ok(new)
     }

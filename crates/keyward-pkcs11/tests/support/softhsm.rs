@@ -66,6 +66,12 @@ impl SoftHsm {
     /// Creates the directory and initialises one token per label, or `None`
     /// when SoftHSM2 is missing outside CI.
     pub fn new(test: &str, labels: &[&str]) -> Option<Self> {
+        Self::with_conf(test, labels, "")
+    }
+
+    /// Like [`SoftHsm::new`], with extra `softhsm2.conf` lines (e.g.
+    /// `slots.mechanisms = -CKM_AES_CMAC` for a token lacking a mechanism).
+    pub fn with_conf(test: &str, labels: &[&str], extra: &str) -> Option<Self> {
         let module = module()?;
         let dir =
             std::env::temp_dir().join(format!("keyward-softhsm-{}-{test}", std::process::id()));
@@ -75,7 +81,7 @@ impl SoftHsm {
         std::fs::write(
             &conf,
             format!(
-                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n",
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n{extra}\n",
                 dir.join("tokens").display()
             ),
         )
