@@ -205,6 +205,14 @@ fn open(
     Ok(TokenSession::open(token, uri, pins)?)
 }
 
+fn extractability(spec: &NewKey) -> &'static str {
+    if spec.extractable {
+        "extractable"
+    } else {
+        "non-extractable"
+    }
+}
+
 fn yes_no(flag: Option<bool>, yes: &'static str, no: &'static str) -> &'static str {
     match flag {
         Some(true) => yes,
@@ -356,11 +364,7 @@ fn import_components(a: &ImportComponentsArgs) -> CmdResult {
         created.type_and_size(),
         created.label,
         session.token().name(),
-        if spec.extractable {
-            "extractable"
-        } else {
-            "non-extractable"
-        },
+        extractability(&spec),
     );
     Ok(())
 }
@@ -434,6 +438,11 @@ fn export(a: &ExportArgs) -> CmdResult {
 const MAX_FILE: u64 = 4096;
 
 fn import(a: &ImportArgs) -> CmdResult {
+    if std::io::stdin().is_terminal() {
+        return Err(Failure(
+            "the wrapped-key file is read from stdin: redirect it (< FILE)".into(),
+        ));
+    }
     let mut bytes = Vec::new();
     std::io::stdin()
         .take(MAX_FILE + 1)
@@ -461,11 +470,7 @@ fn import(a: &ImportArgs) -> CmdResult {
         "keyward: imported \"{}\" into {} ({}); KCV {} computed by the token equals the file's",
         created.label,
         session.token().name(),
-        if spec.extractable {
-            "extractable"
-        } else {
-            "non-extractable"
-        },
+        extractability(&spec),
         file.key_kcv
     );
     Ok(())

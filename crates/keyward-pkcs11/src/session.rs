@@ -104,7 +104,9 @@ impl PinSource {
                 .map(Zeroizing::new)
                 .map_err(|e| Error::Pin {
                     source_name: "the terminal".into(),
-                    reason: e.to_string(),
+                    reason: format!(
+                        "{e}; without a terminal give pin-source=file:PATH in the URI or --pin-file"
+                    ),
                 }),
             Self::None => Err(Error::Pin {
                 source_name: "nowhere".into(),

@@ -166,7 +166,7 @@ impl Token {
                 info.serial_number().trim_end()
             )
         } else {
-            format!("uninitialised token in slot {}", slot.id())
+            "uninitialised token".to_owned()
         };
         Self {
             module,

@@ -329,6 +329,13 @@ fn decode_text(name: &str, raw: &str) -> Result<String, UriError> {
     Ok(text)
 }
 
+/// Splits `name=value` at the first `=`.
+fn name_value(attr: &str) -> Result<(&str, &str), UriError> {
+    attr.split_once('=').ok_or_else(|| UriError::MissingEquals {
+        attribute: attr.to_owned(),
+    })
+}
+
 fn set_once<T>(slot: &mut Option<T>, name: &str, value: T) -> Result<(), UriError> {
     if slot.is_some() {
         return Err(UriError::Duplicate {
@@ -398,11 +405,7 @@ impl Pkcs11Uri {
     }
 
     fn path_attribute(&mut self, attr: &str) -> Result<(), UriError> {
-        let (name, raw) = attr
-            .split_once('=')
-            .ok_or_else(|| UriError::MissingEquals {
-                attribute: attr.to_owned(),
-            })?;
+        let (name, raw) = name_value(attr)?;
         match name {
             "token" => set_once(&mut self.token, name, decode_text(name, raw)?),
             "manufacturer" => set_once(&mut self.manufacturer, name, decode_text(name, raw)?),
@@ -460,11 +463,7 @@ impl Pkcs11Uri {
     }
 
     fn query_attribute(&mut self, attr: &str) -> Result<(), UriError> {
-        let (name, raw) = attr
-            .split_once('=')
-            .ok_or_else(|| UriError::MissingEquals {
-                attribute: attr.to_owned(),
-            })?;
+        let (name, raw) = name_value(attr)?;
         match name {
             "module-path" => {
                 let path = decode_text(name, raw)?;

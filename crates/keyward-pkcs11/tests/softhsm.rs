@@ -367,22 +367,22 @@ fn pkcs11_tool_keygen_kcv_matches_software() {
     let Some(env) = in_child("pkcs11_tool_keygen_kcv_matches_software", &["hsm1"]) else {
         return;
     };
-    let pin = std::fs::read_to_string(&env.pin_file).unwrap();
-    let out = std::process::Command::new("pkcs11-tool")
-        .arg("--module")
-        .arg(&env.module)
-        .args(["--token-label", "hsm1", "--login", "--pin", pin.trim()])
-        .args([
-            "--keygen",
-            "--key-type",
-            "AES:32",
-            "--label",
-            "GEN",
-            "--extractable",
-            "--sensitive",
-        ])
-        .output()
-        .expect("pkcs11-tool (opensc) is installed with softhsm2");
+    let Some(out) = env.pkcs11_tool(&[
+        "--token-label",
+        "hsm1",
+        "--login",
+        "--pin",
+        softhsm::USER_PIN,
+        "--keygen",
+        "--key-type",
+        "AES:32",
+        "--label",
+        "GEN",
+        "--extractable",
+        "--sensitive",
+    ]) else {
+        return;
+    };
     assert!(
         out.status.success(),
         "{}",

@@ -126,28 +126,37 @@ impl SoftHsm {
     /// `pkcs11-tool --module M ARGS` in this installation (OpenSC), or
     /// `None` when pkcs11-tool is missing outside CI.
     pub fn pkcs11_tool(&self, args: &[&str]) -> Option<std::process::Output> {
-        let out = Command::new("pkcs11-tool")
-            .env("SOFTHSM2_CONF", &self.conf)
-            .arg("--module")
-            .arg(&self.module)
-            .args(args)
-            .output();
-        match out {
-            Ok(o) => Some(o),
-            Err(_) if std::env::var_os("CI").is_some() => {
-                panic!("CI is set and pkcs11-tool (opensc) is missing: run .ci/softhsm.sh")
-            }
-            Err(_) => {
-                eprintln!("skipped: pkcs11-tool is not on PATH (install opensc)");
-                None
-            }
-        }
+        pkcs11_tool(&self.module, &self.conf, args)
     }
 
     /// A `pkcs11:` URI for `token` (and `object`), with module-path and
     /// pin-source.
     pub fn uri(&self, token: &str, object: Option<&str>) -> String {
         uri_for(&self.module, &self.pin_file, token, object)
+    }
+}
+
+/// `pkcs11-tool --module MODULE ARGS` with `SOFTHSM2_CONF=CONF`, or `None`
+/// (after one line) when pkcs11-tool is missing outside CI.
+///
+/// # Panics
+/// In CI when pkcs11-tool is missing.
+pub fn pkcs11_tool(module: &Path, conf: &Path, args: &[&str]) -> Option<std::process::Output> {
+    let out = Command::new("pkcs11-tool")
+        .env("SOFTHSM2_CONF", conf)
+        .arg("--module")
+        .arg(module)
+        .args(args)
+        .output();
+    match out {
+        Ok(o) => Some(o),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("CI is set and pkcs11-tool (opensc) is missing: run .ci/softhsm.sh")
+        }
+        Err(_) => {
+            eprintln!("skipped: pkcs11-tool is not on PATH (install opensc)");
+            None
+        }
     }
 }
 
@@ -236,5 +245,10 @@ impl ChildEnv {
     /// A `pkcs11:` URI for `token` (and `object`) with module-path and pin-source.
     pub fn uri(&self, token: &str, object: Option<&str>) -> String {
         uri_for(&self.module, &self.pin_file, token, object)
+    }
+
+    /// `pkcs11-tool` in the child's installation (see [`pkcs11_tool`]).
+    pub fn pkcs11_tool(&self, args: &[&str]) -> Option<std::process::Output> {
+        pkcs11_tool(&self.module, &self.conf, args)
     }
 }
