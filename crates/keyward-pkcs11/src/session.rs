@@ -209,3 +209,65 @@ impl TokenSession {
         &self.session
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    fn file_with(name: &str, text: &str) -> PathBuf {
+        let p = std::env::temp_dir().join(format!("keyward-pkcs11-{}-{name}", std::process::id()));
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn pin_file_lines_serve_tokens_in_order() {
+        let p = file_with("two", "1111\r\n2222\n");
+        let mut pins = PinSource::file(&p).unwrap();
+        assert_eq!(pins.next_pin("token a").unwrap().as_str(), "1111");
+        assert_eq!(pins.next_pin("token b").unwrap().as_str(), "2222");
+        let e = pins.next_pin("token \"c\"").unwrap_err().to_string();
+        assert!(
+            e.contains("it has 2 lines, none left for token \"c\""),
+            "{e}"
+        );
+        assert!(!e.contains("1111") && !e.contains("2222"), "{e}");
+        std::fs::remove_file(&p).unwrap();
+    }
+
+    #[test]
+    fn a_one_line_pin_file_serves_every_token() {
+        let p = file_with("one", "246810\n");
+        let mut pins = PinSource::file(&p).unwrap();
+        for t in ["a", "b", "c"] {
+            assert_eq!(pins.next_pin(t).unwrap().as_str(), "246810");
+        }
+        assert_eq!(first_line(&p).unwrap().as_str(), "246810");
+        std::fs::remove_file(&p).unwrap();
+    }
+
+    #[test]
+    fn empty_and_missing_pin_files_are_named() {
+        let p = file_with("empty", "");
+        let e = PinSource::file(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("the file is empty") && e.contains("keyward-pkcs11-"),
+            "{e}"
+        );
+        assert!(first_line(&p).is_err());
+        std::fs::remove_file(&p).unwrap();
+        let e = PinSource::file(Path::new("/nonexistent/pin"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("reading the PIN from file /nonexistent/pin: "),
+            "{e}"
+        );
+        let e = PinSource::None
+            .next_pin("token \"x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("token \"x\" needs its user PIN"), "{e}");
+    }
+}
