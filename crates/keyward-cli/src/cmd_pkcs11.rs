@@ -195,7 +195,7 @@ fn parse(text: &str) -> Result<Pkcs11Uri, Failure> {
     Ok(Pkcs11Uri::parse(text)?)
 }
 
-/// Opens and logs in to the token a URI names.
+/// Opens and logs in to the token a URI names (read-write).
 fn open(
     modules: &mut Modules,
     uri: &Pkcs11Uri,
@@ -203,6 +203,16 @@ fn open(
 ) -> Result<TokenSession, Failure> {
     let token = modules.find_token(uri)?;
     Ok(TokenSession::open(token, uri, pins)?)
+}
+
+/// Opens and logs in to the token a URI names, read-only (list, kcv).
+fn open_read_only(
+    modules: &mut Modules,
+    uri: &Pkcs11Uri,
+    pins: &mut PinSource,
+) -> Result<TokenSession, Failure> {
+    let token = modules.find_token(uri)?;
+    Ok(TokenSession::open_read_only(token, uri, pins)?)
 }
 
 fn extractability(spec: &NewKey) -> &'static str {
@@ -259,7 +269,7 @@ fn list(a: &ListArgs) -> CmdResult {
         return Ok(());
     };
     let uri = parse(text)?;
-    let session = open(&mut modules, &uri, &mut a.access.pins()?)?;
+    let session = open_read_only(&mut modules, &uri, &mut a.access.pins()?)?;
     io::out(session.token().name())?;
     let keys: Vec<_> = session
         .secret_keys()?
@@ -316,7 +326,7 @@ fn kcv(a: &KcvArgs) -> CmdResult {
     let mut results = Vec::new();
     for text in &a.uris {
         let uri = parse(text)?;
-        let session = open(&mut modules, &uri, &mut pins)?;
+        let session = open_read_only(&mut modules, &uri, &mut pins)?;
         let key = session.find_key(&uri)?;
         let kcv = session.kcv(&key, method)?;
         let who = format!("{} key \"{}\"", session.token().name(), key.label);

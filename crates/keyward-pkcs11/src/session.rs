@@ -136,12 +136,27 @@ impl TokenSession {
     /// [`Error::PinLocked`], [`Error::PinIncorrect`] (with the token's
     /// tries flags), [`Error::Pin`], [`Error::TokenGone`], [`Error::Token`].
     pub fn open(token: Token, uri: &Pkcs11Uri, pins: &mut PinSource) -> Result<Self> {
+        Self::open_with(token, uri, pins, true)
+    }
+
+    /// Like [`TokenSession::open`], read-only: enough for listing keys and
+    /// computing KCVs, and it works on write-protected tokens.
+    ///
+    /// # Errors
+    /// As [`TokenSession::open`].
+    pub fn open_read_only(token: Token, uri: &Pkcs11Uri, pins: &mut PinSource) -> Result<Self> {
+        Self::open_with(token, uri, pins, false)
+    }
+
+    fn open_with(token: Token, uri: &Pkcs11Uri, pins: &mut PinSource, rw: bool) -> Result<Self> {
         let name = token.name().to_owned();
-        let session = token
-            .module()
-            .context()
-            .open_rw_session(token.slot())
-            .map_err(|e| error::map(e, &name, "opening a session"))?;
+        let ctx = token.module().context();
+        let session = if rw {
+            ctx.open_rw_session(token.slot())
+        } else {
+            ctx.open_ro_session(token.slot())
+        }
+        .map_err(|e| error::map(e, &name, "opening a session"))?;
         let this = Self { token, session };
         this.login(uri, pins)?;
         Ok(this)
