@@ -6,6 +6,7 @@
 //! library runs its code in this process: name only libraries you trust.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Function, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
@@ -301,5 +302,41 @@ impl Modules {
     /// As [`Modules::module_for`] and [`Module::find_token`].
     pub fn find_token(&mut self, uri: &Pkcs11Uri) -> Result<Token> {
         self.module_for(uri)?.find_token(uri)
+    }
+
+    /// The token a URI names, waiting up to `timeout` for it to be inserted
+    /// (the operator's "insert card 2 of 3"). The slot list is polled every
+    /// `poll`; `waiting` is called once, with the URI, when the token is not
+    /// there at the first look, so the caller can show a line. A zero
+    /// `timeout` looks once (`--no-wait`).
+    ///
+    /// # Errors
+    /// [`Error::TokenNotFound`] after the timeout (listing the tokens
+    /// present), and every other error of [`Modules::find_token`] at once.
+    pub fn wait_for_token(
+        &mut self,
+        uri: &Pkcs11Uri,
+        timeout: Duration,
+        poll: Duration,
+        waiting: &mut dyn FnMut(&str),
+    ) -> Result<Token> {
+        let module = self.module_for(uri)?;
+        let start = Instant::now();
+        let mut told = false;
+        loop {
+            match module.find_token(uri) {
+                Err(Error::TokenNotFound { uri: text, present }) => {
+                    if start.elapsed() >= timeout {
+                        return Err(Error::TokenNotFound { uri: text, present });
+                    }
+                    if !told {
+                        waiting(&text);
+                        told = true;
+                    }
+                    std::thread::sleep(poll.min(timeout.saturating_sub(start.elapsed())));
+                }
+                other => return other,
+            }
+        }
     }
 }

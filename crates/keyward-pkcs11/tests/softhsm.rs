@@ -347,6 +347,35 @@ fn pin_errors_and_lookup_errors_are_named() {
         Err(Error::NotASecretKey { found: "cert" })
     ));
 
+    // Waiting for a token: a present one at once, silently; an absent one
+    // after one notice and the timeout, with the tokens present listed.
+    let mut notices = Vec::new();
+    let short = std::time::Duration::from_millis(300);
+    let poll = std::time::Duration::from_millis(50);
+    let found = modules
+        .wait_for_token(&no_pin, short, poll, &mut |u: &str| {
+            notices.push(u.to_owned())
+        })
+        .unwrap();
+    assert_eq!(found.info().label(), "hsm2");
+    assert!(notices.is_empty());
+    let started = std::time::Instant::now();
+    let e = modules
+        .wait_for_token(&missing, short, poll, &mut |u: &str| {
+            notices.push(u.to_owned())
+        })
+        .unwrap_err();
+    assert!(started.elapsed() >= short, "{:?}", started.elapsed());
+    assert!(matches!(e, Error::TokenNotFound { .. }), "{e}");
+    assert_eq!(notices, ["pkcs11:token=hsm3"]);
+    // --no-wait: one look, no notice.
+    let e = modules
+        .wait_for_token(&missing, std::time::Duration::ZERO, poll, &mut |_: &str| {
+            panic!("no notice")
+        })
+        .unwrap_err();
+    assert!(matches!(e, Error::TokenNotFound { .. }), "{e}");
+
     // No module anywhere.
     let e = Modules::new(None)
         .find_token(&Pkcs11Uri::parse("pkcs11:token=hsm1").unwrap())
