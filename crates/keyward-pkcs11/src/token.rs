@@ -308,7 +308,10 @@ impl Modules {
     /// (the operator's "insert card 2 of 3"). The slot list is polled every
     /// `poll`; `waiting` is called once, with the URI, when the token is not
     /// there at the first look, so the caller can show a line. A zero
-    /// `timeout` looks once (`--no-wait`).
+    /// `timeout` looks once (`--no-wait`). Whether a token inserted after
+    /// the library was initialised shows up depends on the module: PC/SC
+    /// readers through OpenSC report it; SoftHSM2 keeps the token set it
+    /// read at `C_Initialize`.
     ///
     /// # Errors
     /// [`Error::TokenNotFound`] after the timeout (listing the tokens

@@ -350,8 +350,8 @@ fn pin_errors_and_lookup_errors_are_named() {
     // Waiting for a token: a present one at once, silently; an absent one
     // after one notice and the timeout, with the tokens present listed.
     let mut notices = Vec::new();
-    let short = std::time::Duration::from_millis(300);
-    let poll = std::time::Duration::from_millis(50);
+    let short = core::time::Duration::from_millis(300);
+    let poll = core::time::Duration::from_millis(50);
     let found = modules
         .wait_for_token(&no_pin, short, poll, &mut |u: &str| {
             notices.push(u.to_owned())
@@ -370,9 +370,12 @@ fn pin_errors_and_lookup_errors_are_named() {
     assert_eq!(notices, ["pkcs11:token=hsm3"]);
     // --no-wait: one look, no notice.
     let e = modules
-        .wait_for_token(&missing, std::time::Duration::ZERO, poll, &mut |_: &str| {
-            panic!("no notice")
-        })
+        .wait_for_token(
+            &missing,
+            core::time::Duration::ZERO,
+            poll,
+            &mut |_: &str| panic!("no notice"),
+        )
         .unwrap_err();
     assert!(matches!(e, Error::TokenNotFound { .. }), "{e}");
 
