@@ -23,8 +23,8 @@ use crate::error::{self, Error, Result, Tries};
 use crate::token::Token;
 use crate::uri::{PinSourceAttr, Pkcs11Uri};
 
-/// Where PINs come from when the URI has no `pin-source`.
-#[derive(Debug)]
+/// Where PINs come from when the URI has no `pin-source`. `Debug` shows the
+/// file and the number of lines, never a PIN.
 pub enum PinSource {
     /// Lines of a PIN file, one per token in the order the tokens are logged
     /// into; a file of one line gives the PIN of every token.
@@ -40,6 +40,21 @@ pub enum PinSource {
     Prompt,
     /// No PIN is available: a token that needs one is an error.
     None,
+}
+
+impl core::fmt::Debug for PinSource {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::File { path, lines, next } => f
+                .debug_struct("File")
+                .field("path", path)
+                .field("lines", &lines.len())
+                .field("next", next)
+                .finish_non_exhaustive(),
+            Self::Prompt => f.write_str("Prompt"),
+            Self::None => f.write_str("None"),
+        }
+    }
 }
 
 /// The first line of a file without its line terminator.
@@ -248,6 +263,16 @@ mod tests {
             "{e}"
         );
         assert!(!e.contains("1111") && !e.contains("2222"), "{e}");
+        std::fs::remove_file(&p).unwrap();
+    }
+
+    #[test]
+    fn debug_never_shows_a_pin() {
+        let p = file_with("debug", "314159\n");
+        let pins = PinSource::file(&p).unwrap();
+        let shown = format!("{pins:?}");
+        assert!(!shown.contains("314159"), "{shown}");
+        assert!(shown.contains("lines: 1"), "{shown}");
         std::fs::remove_file(&p).unwrap();
     }
 
