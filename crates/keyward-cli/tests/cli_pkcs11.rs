@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 
 use softhsm::SoftHsm;
 
-/// RFC 4493 §4's AES-256 example key (design.md's known answers 1A0B2D / E568F6).
+/// RFC 4493 section 4's AES-256 example key (design.md's known answers 1A0B2D / E568F6).
 const RFC4493_256: &str = "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";
 /// The transport key entered from the same components on both HSMs.
 const TRANSPORT: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";

@@ -4,13 +4,13 @@
 //!
 //! The path (before `?`) names a token and an object with `;`-separated
 //! `name=value` attributes; the query (after `?`) says how to reach it with
-//! `&`-separated attributes. Values are percent-decoded (RFC 3986 §2.1).
+//! `&`-separated attributes. Values are percent-decoded (RFC 3986 section 2.1).
 //!
 //! The parser is strict where leniency would select the wrong key:
 //! * an unknown attribute is refused (a misspelt `tokn=` would otherwise
 //!   match every token); vendor attributes (`x-…`) are refused too, since
 //!   keyward gives them no meaning;
-//! * a path attribute given twice is refused (RFC 7512 §2.3), and so is a
+//! * a path attribute given twice is refused (RFC 7512 section 2.3), and so is a
 //!   repeated `module-path` or `pin-source`;
 //! * `pin-value` is refused outright: a PIN on a command line is visible to
 //!   every local user through the process list. The refusal never quotes it.
@@ -141,7 +141,7 @@ impl fmt::Display for UriError {
 
 impl std::error::Error for UriError {}
 
-/// The path attributes of RFC 7512 §2.3.
+/// The path attributes of RFC 7512 section 2.3.
 const PATH_ATTRIBUTES: [&str; 13] = [
     "token",
     "manufacturer",
@@ -158,7 +158,7 @@ const PATH_ATTRIBUTES: [&str; 13] = [
     "slot-id",
 ];
 
-/// The query attributes keyward reads (RFC 7512 §2.3).
+/// The query attributes keyward reads (RFC 7512 section 2.3).
 const QUERY_ATTRIBUTES: [&str; 2] = ["module-path", "pin-source"];
 
 /// The object class named by `type=`.
@@ -204,7 +204,7 @@ impl ObjectType {
 /// Where the PIN of a token comes from, as the URI says it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PinSourceAttr {
-    /// `pin-source=file:PATH` or `pin-source=PATH` (RFC 7512 §2.3: a file).
+    /// `pin-source=file:PATH` or `pin-source=PATH` (RFC 7512 section 2.3: a file).
     File(PathBuf),
 }
 
@@ -243,7 +243,7 @@ pub struct Pkcs11Uri {
     pub pin_source: Option<PinSourceAttr>,
 }
 
-/// Characters a path attribute value may hold unencoded (RFC 7512 §2.3
+/// Characters a path attribute value may hold unencoded (RFC 7512 section 2.3
 /// `pk11-pchar`: unreserved, `:[]@!$'()*+,=&`).
 fn is_path_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-._~:[]@!$'()*+,=&".contains(c)
@@ -645,7 +645,7 @@ mod tests {
         );
     }
 
-    /// The examples of RFC 7512 §3.
+    /// The examples of RFC 7512 section 3.
     #[test]
     fn rfc7512_section3_examples() {
         let ok = [

@@ -16,7 +16,7 @@ use keyward_core::{Kcv, KcvMethod, KeyLength};
 pub const MAGIC: [u8; 8] = *b"kw-p11wk";
 /// The format version this code writes and reads.
 pub const VERSION: u8 = 1;
-/// `CKM_AES_KEY_WRAP_PAD` (PKCS#11 v2.40 §2.14.3; RFC 5649), the only
+/// `CKM_AES_KEY_WRAP_PAD` (PKCS#11 v2.40 Current Mechanisms; RFC 5649), the only
 /// mechanism of version 1.
 pub const CKM_AES_KEY_WRAP_PAD: u32 = 0x0000_210A;
 /// `CKK_AES`, the only key type of version 1.

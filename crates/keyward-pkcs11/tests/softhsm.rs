@@ -20,7 +20,7 @@ use keyward_pkcs11::{
 };
 use softhsm::{ChildEnv, in_child};
 
-/// RFC 4493 §4's AES-256 example key (its KCVs are design.md's known answers).
+/// RFC 4493 section 4's AES-256 example key (its KCVs are design.md's known answers).
 const RFC4493_256: [u8; 32] =
     hex!("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
 /// A transport key entered on both HSMs.
