@@ -466,8 +466,11 @@ impl TokenSession {
     /// (non-extractable unless `extractable` is set).
     ///
     /// # Errors
-    /// [`Error::LabelExists`] (unless `spec.replace`), [`Error::KcvMismatch`],
-    /// [`Error::KeyRefused`], [`Error::MechanismMissing`], [`Error::Token`].
+    /// [`Error::LabelExists`] (unless `spec.replace`), [`Error::KcvMismatch`]
+    /// (before creating, or after with the object destroyed),
+    /// [`Error::NotVerified`] (the token could not compute the KCV: missing
+    /// mechanism or forbidding attribute; the object destroyed),
+    /// [`Error::Token`].
     pub fn create_aes_key(&self, key: &AesKey, spec: &NewKey) -> Result<(SecretKey, Kcv)> {
         let expected = match spec.expected_kcv {
             Some(e) => e,
@@ -577,7 +580,8 @@ impl TokenSession {
     ///
     /// # Errors
     /// [`Error::WrappingKeyMismatch`], [`Error::LabelExists`],
-    /// [`Error::KcvMismatch`], [`Error::Token`] (a blob that does not unwrap).
+    /// [`Error::KcvMismatch`] and [`Error::NotVerified`] (the new object
+    /// destroyed), [`Error::Token`] (a blob that does not unwrap).
     pub fn unwrap(
         &self,
         file: &WrappedKey,
