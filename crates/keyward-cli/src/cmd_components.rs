@@ -199,7 +199,10 @@ fn combine(args: &CombineArgs) -> CmdResult {
 
 /// Reads a components form (`docs/formats.md`, "XOR key components") and
 /// combines it: the key and the KCV method used. `given` is `--method`.
-fn combine_form(input: &str, given: Option<Method>) -> Result<(AesKey, Method), Failure> {
+pub(crate) fn combine_form(
+    input: &str,
+    given: Option<Method>,
+) -> Result<(AesKey, Method), Failure> {
     let mut inputs = Vec::new();
     let mut lines = Vec::new();
     // The combined KCV, its line's label and that line's number.

@@ -14,6 +14,7 @@ mod cmd_hashkey;
 mod cmd_kcv;
 mod cmd_key;
 mod cmd_pinhash;
+mod cmd_pkcs11;
 mod cmd_shamir;
 mod cmd_superpin;
 mod demo;
@@ -82,6 +83,9 @@ enum Command {
     Card(cmd_card::CardCommand),
     /// Run every ceremony on built-in defaults and report.
     Demo,
+    /// AES keys in PKCS#11 tokens and HSMs: list, KCVs, entry from components, wrapped export/import.
+    #[command(subcommand)]
+    Pkcs11(cmd_pkcs11::Pkcs11Command),
 }
 
 fn main() -> ExitCode {
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
         Command::Ceremony(c) => cmd_ceremony::run(c),
         Command::Card(c) => cmd_card::run(c),
         Command::Demo => demo::run(),
+        Command::Pkcs11(c) => cmd_pkcs11::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
