@@ -260,6 +260,11 @@ pub(crate) fn combine_form(
                 };
                 Failure::Input(format!("line {}: {e}{hint}", line_of(component)))
             }
+            // The combined KCV's own line (only a form with one can fail so).
+            Error::CombinedKcv { .. } => match &combined {
+                Some((_, _, at)) => Failure::Input(format!("line {at}: {e}")),
+                None => Failure::Input(e.to_string()),
+            },
             other => Failure::Input(other.to_string()),
         }
     })?;
