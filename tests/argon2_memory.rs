@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use keyward::backup::{self, BackupOptions, CardStore, DEFAULT_PIN};
-use keyward_test_alloc::{Freed, InspectingAlloc, watch};
+use keyward_test_alloc::{InspectingAlloc, assert_wiped, watch_thread};
 
 #[global_allocator]
 static ALLOC: InspectingAlloc = InspectingAlloc;
@@ -13,26 +13,14 @@ static ALLOC: InspectingAlloc = InspectingAlloc;
 /// `backup::TEST_ARGON2` is 64 KiB: its Argon2 memory is one block this size.
 const WATCHED: usize = 64 * 1024;
 
-fn freed_by(f: impl FnOnce() + Send + 'static) -> Freed {
-    watch(WATCHED, || std::thread::spawn(f).join().unwrap())
-}
-
 #[test]
 fn card_pin_memory_is_wiped() {
     let mut opts = BackupOptions::new(2, 3).unwrap();
     opts.argon2 = backup::TEST_ARGON2;
     let backup = backup::create(&opts, &mut keyward_core::os_rng()).unwrap();
     let mut card = backup.cards.first().unwrap().clone();
-    let freed = freed_by(move || {
+    let freed = watch_thread(WATCHED, move || {
         card.unlock(Some(DEFAULT_PIN)).unwrap();
     });
-    assert!(
-        freed.blocks > 0,
-        "no block of {WATCHED} bytes or more was freed: the test saw no Argon2 memory"
-    );
-    assert_eq!(
-        freed.dirty_blocks, 0,
-        "card PIN: Argon2 memory released with {} non-zero bytes ({freed:?})",
-        freed.dirty_bytes
-    );
+    assert_wiped("card PIN", WATCHED, freed);
 }

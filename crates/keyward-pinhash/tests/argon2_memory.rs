@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use keyward_pinhash::{HashKey, Params, PinHasher, PinPolicy};
-use keyward_test_alloc::{Freed, InspectingAlloc, watch};
+use keyward_test_alloc::{Freed, InspectingAlloc, watch_thread};
 
 /// The user every hash of this file is bound to.
 const USER: &[u8] = b"alice";
@@ -20,22 +20,12 @@ fn hasher() -> PinHasher {
         .with_params(Params::new(64, 1, 1).unwrap())
 }
 
-/// Runs `f` in its own thread, so the per-thread Argon2 buffer is released
-/// when it ends, and returns what was freed.
 fn freed_by(f: impl FnOnce() + Send + 'static) -> Freed {
-    watch(WATCHED, || std::thread::spawn(f).join().unwrap())
+    watch_thread(WATCHED, f)
 }
 
 fn assert_wiped(what: &str, freed: Freed) {
-    assert!(
-        freed.blocks > 0,
-        "{what}: no block of {WATCHED} bytes or more was freed: the test saw no Argon2 memory"
-    );
-    assert_eq!(
-        freed.dirty_blocks, 0,
-        "{what}: Argon2 memory released with {} non-zero bytes ({freed:?})",
-        freed.dirty_bytes
-    );
+    keyward_test_alloc::assert_wiped(what, WATCHED, freed);
 }
 
 #[test]

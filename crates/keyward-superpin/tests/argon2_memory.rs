@@ -7,7 +7,7 @@
 
 use keyward_core::os_rng;
 use keyward_superpin::{AccountKeys, Argon2Params, Repository};
-use keyward_test_alloc::{Freed, InspectingAlloc, watch};
+use keyward_test_alloc::{Freed, InspectingAlloc, watch_thread};
 
 #[global_allocator]
 static ALLOC: InspectingAlloc = InspectingAlloc;
@@ -20,22 +20,12 @@ const PARAMS: Argon2Params = Argon2Params {
 };
 const WATCHED: usize = 64 * 1024;
 
-/// Runs `f` in its own thread (so a per-thread Argon2 buffer is released
-/// when it ends) and returns what was freed.
 fn freed_by(f: impl FnOnce() + Send + 'static) -> Freed {
-    watch(WATCHED, || std::thread::spawn(f).join().unwrap())
+    watch_thread(WATCHED, f)
 }
 
 fn assert_wiped(what: &str, freed: Freed) {
-    assert!(
-        freed.blocks > 0,
-        "{what}: no block of {WATCHED} bytes or more was freed: the test saw no Argon2 memory"
-    );
-    assert_eq!(
-        freed.dirty_blocks, 0,
-        "{what}: Argon2 memory released with {} non-zero bytes ({freed:?})",
-        freed.dirty_bytes
-    );
+    keyward_test_alloc::assert_wiped(what, WATCHED, freed);
 }
 
 #[test]

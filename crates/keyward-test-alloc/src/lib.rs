@@ -59,6 +59,40 @@ pub fn watch(min_size: usize, f: impl FnOnce()) -> Freed {
     }
 }
 
+/// [`watch`] over `f` run in a thread of its own, so that per-thread
+/// buffers (such as keyward-pinhash's reusable Argon2 memory) are released
+/// before the watch ends.
+///
+/// # Panics
+/// If `f` panics (the panic is re-raised in the test).
+#[allow(clippy::panic)]
+pub fn watch_thread(min_size: usize, f: impl FnOnce() + Send + 'static) -> Freed {
+    watch(min_size, || {
+        if let Err(e) = std::thread::spawn(f).join() {
+            std::panic::resume_unwind(e);
+        }
+    })
+}
+
+/// Asserts that `freed` saw at least one block of `min_size` bytes or more
+/// (so the test watched the memory it means to) and that every such block
+/// was all zeros when released; `what` names the operation in the message.
+///
+/// # Panics
+/// When either does not hold: that is the test failing.
+#[allow(clippy::panic)]
+pub fn assert_wiped(what: &str, min_size: usize, freed: Freed) {
+    assert!(
+        freed.blocks > 0,
+        "{what}: no block of {min_size} bytes or more was freed: the test saw no Argon2 memory"
+    );
+    assert_eq!(
+        freed.dirty_blocks, 0,
+        "{what}: Argon2 memory released with {} non-zero bytes ({freed:?})",
+        freed.dirty_bytes
+    );
+}
+
 /// Records one freed block's contents.
 fn inspect(block: &[u8]) {
     let dirty = block.iter().filter(|&&b| b != 0).count();
