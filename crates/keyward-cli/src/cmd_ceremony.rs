@@ -51,6 +51,12 @@ pub enum CeremonyCommand {
     /// its PIN is checked; three wrong PINs in a row block it. Prints the
     /// key as lowercase hex on stdout and `KCV XXXXXX` on stderr.
     ///
+    /// With --into URI the key is created in that PKCS#11 token instead
+    /// (non-extractable unless --extractable): the token is opened and the
+    /// label checked before any card is read, the token-computed KCV must
+    /// equal the cards' KCV, stdout gets `KCV XXXXXX` and the key is never
+    /// printed.
+    ///
     /// Exit codes: 0 success; 1 wrong PIN, blocked, damaged or foreign card,
     /// the same card twice, too few cards, KCV mismatch (one line
     /// `keyward: error: ...` on stderr); 2 usage error.
@@ -90,6 +96,8 @@ pub struct RecoverArgs {
     /// File with one PIN per line, in the order of the cards.
     #[arg(long)]
     pin_file: Option<PathBuf>,
+    #[command(flatten)]
+    into: crate::cmd_pkcs11::IntoToken,
 }
 
 pub fn run(cmd: CeremonyCommand) -> CmdResult {
@@ -198,8 +206,11 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
 }
 
 fn recover_cmd(a: &RecoverArgs) -> CmdResult {
+    // The token first: a missing token or a taken label costs no card try.
+    let into = a.into.open()?;
     let mut pins = PinSource::new(a.pin_file.as_ref())?;
     let mut rec = CardRecovery::new();
+    let mut cards_kcv = None;
     for path in &a.cards {
         let no = rec.next_number();
         if rec.progress().is_complete() {
@@ -219,11 +230,15 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
             "keyward: card {no}: {} (set {:04X})",
             header.label, header.set_id
         ))?;
+        cards_kcv.get_or_insert(header.kcv);
         let pin = pins.next(&format!("PIN for card {no} ({})", header.label))?;
         let progress = rec.add(&mut card, Some(pin.as_bytes()))?;
         io::note(&format!("keyward: {progress}"))?;
     }
     let key = rec.finish()?;
+    if let (Some(into), Some(kcv)) = (into, cards_kcv) {
+        return into.create(&keyward_core::AesKey::from(key), kcv);
+    }
     io::out(&key.expose_hex())?;
     io::note(&format!("KCV {}", key.kcv()))?;
     Ok(())

@@ -12,7 +12,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use keyward_core::KcvMethod;
+use keyward_core::{Kcv, KcvMethod};
 use keyward_pkcs11::{KeyUsage, Modules, NewKey, PinSource, Pkcs11Uri, TokenSession, WrappedKey};
 
 use crate::cmd_kcv::Method;
@@ -179,6 +179,105 @@ pub struct ImportArgs {
     creation: Creation,
     #[command(flatten)]
     access: Access,
+}
+
+/// `ceremony recover --into URI`: the recovered backup key goes into a token
+/// instead of stdout.
+#[derive(Debug, Args)]
+pub struct IntoToken {
+    /// Create the recovered key in this token (object=LABEL names it) instead
+    /// of printing it: non-extractable unless --extractable, its KCV computed
+    /// by the token and compared with the cards' KCV (a difference destroys
+    /// the new object). The key is never printed in this mode.
+    #[arg(long, value_name = "URI")]
+    into: Option<String>,
+    /// With --into: set CKA_EXTRACTABLE on the new key.
+    #[arg(long, requires = "into")]
+    extractable: bool,
+    /// With --into: replace a key with the same label (the new key is
+    /// created and verified first, then the old one destroyed).
+    #[arg(long, requires = "into")]
+    replace: bool,
+    /// With --into: the PKCS#11 library, when the URI has no module-path=
+    /// (default: $KEYWARD_PKCS11_MODULE).
+    #[arg(long, value_name = "PATH", requires = "into")]
+    pkcs11_module: Option<PathBuf>,
+    /// With --into: the token's user PIN, when the URI has no pin-source=
+    /// (one line). Without it, a prompt on the terminal (echo off).
+    #[arg(long, value_name = "FILE", requires = "into")]
+    token_pin_file: Option<PathBuf>,
+}
+
+/// A logged-in session on the token `--into` names, opened before any card
+/// is read (so a missing token or a taken label costs no card PIN try).
+#[derive(Debug)]
+pub struct IntoSession {
+    session: TokenSession,
+    spec: NewKey,
+}
+
+impl IntoToken {
+    /// `None` without `--into`; otherwise the session, with the label checked
+    /// free (unless `--replace`).
+    ///
+    /// # Errors
+    /// A bad URI, a missing module or token, a wrong token PIN, an existing
+    /// label without `--replace`.
+    pub fn open(&self) -> Result<Option<IntoSession>, Failure> {
+        let Some(text) = &self.into else {
+            return Ok(None);
+        };
+        let uri = parse(text)?;
+        let mut spec = NewKey::from_uri(&uri)?;
+        spec.extractable = self.extractable;
+        spec.replace = self.replace;
+        spec.usage = KeyUsage::Data;
+        let mut modules = Modules::from_flag_or_env(self.pkcs11_module.clone());
+        let mut pins = match &self.token_pin_file {
+            Some(path) => PinSource::file(path)?,
+            None => PinSource::Prompt,
+        };
+        let session = open(&mut modules, &uri, &mut pins)?;
+        if !spec.replace {
+            let taken = session
+                .secret_keys()?
+                .into_iter()
+                .any(|k| k.label == spec.label);
+            if taken {
+                return Err(Failure::Input(format!(
+                    "{} already holds a key labelled \"{}\"; give --replace to replace it \
+                     (no card was read)",
+                    session.token().name(),
+                    spec.label
+                )));
+            }
+        }
+        Ok(Some(IntoSession { session, spec }))
+    }
+}
+
+impl IntoSession {
+    /// Creates the recovered key in the token; its token-computed KCV must
+    /// equal `cards_kcv` (the KCV recorded on the cards). Prints the KCV on
+    /// stdout and a line naming the token on stderr; never the key.
+    ///
+    /// # Errors
+    /// A KCV difference (the new object destroyed), a token error.
+    pub fn create(mut self, key: &keyward_core::AesKey, cards_kcv: Kcv) -> CmdResult {
+        self.spec.kcv_method = cards_kcv.method();
+        self.spec.expected_kcv = Some(cards_kcv);
+        let (created, kcv) = self.session.create_aes_key(key, &self.spec)?;
+        io::out(&format!("KCV {kcv}"))?;
+        io::note(&format!(
+            "keyward: created {} key \"{}\" in {} ({}); KCV {kcv} computed by the token \
+             equals the cards' KCV; the key was not printed",
+            created.type_and_size(),
+            created.label,
+            self.session.token().name(),
+            extractability(&self.spec),
+        ))?;
+        Ok(())
+    }
 }
 
 pub fn run(cmd: Pkcs11Command) -> CmdResult {

@@ -582,3 +582,150 @@ fn pkcs11_tool_keygen_has_the_kcv_keyward_reports() {
     let listed = keys(&hsm, "hsm1");
     assert!(listed[0].contains("\"GEN\"\tAES-256\tKCV "), "{listed:?}");
 }
+
+/// `ceremony backup` of a 2-of-3 set with test Argon2 costs into `dir`;
+/// returns the cards' KCV and the card paths.
+fn backup_cards(hsm: &SoftHsm, dir: &std::path::Path) -> (String, Vec<String>) {
+    let o = ok(run(
+        hsm,
+        &[
+            "ceremony",
+            "backup",
+            "--threshold",
+            "2",
+            "--shares",
+            "3",
+            "--out",
+            dir.to_str().unwrap(),
+            "--argon2-memory",
+            "64",
+            "--argon2-passes",
+            "1",
+        ],
+        b"",
+    ));
+    let text = out(&o);
+    let mut lines = text.lines();
+    let kcv = lines
+        .next()
+        .unwrap()
+        .strip_prefix("KCV ")
+        .unwrap()
+        .to_owned();
+    let cards = lines
+        .map(|l| l.split_once('\t').unwrap().0.to_owned())
+        .collect();
+    (kcv, cards)
+}
+
+#[test]
+fn ceremony_recover_into_creates_the_key_in_the_hsm_and_prints_no_key() {
+    let Some(hsm) = SoftHsm::new("cli-recover-into", &["hsm1"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (kcv, cards) = backup_cards(&hsm, dir.path());
+    // The key in clear, recovered to stdout, only to prove no byte of it is
+    // printed in --into mode.
+    let clear = out(&ok(run(
+        &hsm,
+        &["ceremony", "recover", &cards[0], &cards[2]],
+        b"123456\n123456\n",
+    )));
+    let clear = clear.trim();
+    assert_eq!(clear.len(), 64);
+
+    let key_uri = hsm.uri("hsm1", Some("BACKUP_KEY_AES"));
+    let o = ok(run(
+        &hsm,
+        &[
+            "ceremony", "recover", &cards[2], &cards[1], "--into", &key_uri,
+        ],
+        b"123456\n123456\n",
+    ));
+    assert_eq!(out(&o), format!("KCV {kcv}\n"));
+    assert!(
+        err(&o).contains("computed by the token equals the cards' KCV"),
+        "{}",
+        err(&o)
+    );
+    assert!(err(&o).contains("non-extractable"), "{}", err(&o));
+    assert!(!out(&o).contains(clear) && !err(&o).contains(clear));
+    assert!(!out(&o).contains(&clear[..16]) && !err(&o).contains(&clear[..16]));
+
+    // The token's own KCV of the new object is the backup's.
+    let o = ok(run(&hsm, &["pkcs11", "kcv", &key_uri], b""));
+    assert!(out(&o).starts_with(&format!("{kcv}\t")), "{}", out(&o));
+    let listed = keys(&hsm, "hsm1");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(
+        listed[0].contains(&format!(
+            "\"BACKUP_KEY_AES\"\tAES-256\tKCV {kcv}\tnon-extractable"
+        )),
+        "{listed:?}"
+    );
+
+    // The label is taken: refused before any card is read (no PIN read, no
+    // try spent), the token unchanged.
+    let o = run(
+        &hsm,
+        &[
+            "ceremony", "recover", &cards[0], &cards[1], "--into", &key_uri,
+        ],
+        b"",
+    );
+    fails(
+        &o,
+        "already holds a key labelled \"BACKUP_KEY_AES\"; give --replace to replace it (no card was read)",
+    );
+    let info = ok(run(&hsm, &["card", "info", &cards[0]], b""));
+    assert!(out(&info).contains("tries left: 3"), "{}", out(&info));
+    assert_eq!(keys(&hsm, "hsm1"), listed);
+
+    // --replace --extractable: still one key, the same KCV, now extractable.
+    ok(run(
+        &hsm,
+        &[
+            "ceremony",
+            "recover",
+            &cards[0],
+            &cards[1],
+            "--into",
+            &key_uri,
+            "--replace",
+            "--extractable",
+        ],
+        b"123456\n123456\n",
+    ));
+    let listed = keys(&hsm, "hsm1");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(
+        listed[0].contains(&format!(
+            "\"BACKUP_KEY_AES\"\tAES-256\tKCV {kcv}\textractable"
+        )),
+        "{listed:?}"
+    );
+
+    // --into without object= names what is missing; --extractable alone is a
+    // usage error.
+    let o = run(
+        &hsm,
+        &[
+            "ceremony",
+            "recover",
+            &cards[0],
+            &cards[1],
+            "--into",
+            &hsm.uri("hsm1", None),
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("object="), "{}", err(&o));
+    let o = run(
+        &hsm,
+        &["ceremony", "recover", &cards[0], &cards[1], "--extractable"],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+}
