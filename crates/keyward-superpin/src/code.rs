@@ -53,6 +53,7 @@
 //! and shift-and-XOR). Which characters are separators, whether a character is
 //! valid, and which groups fail are reported to the caller, so they are public.
 
+use subtle::{Choice, ConditionallySelectable};
 use zeroize::Zeroizing;
 
 use crate::error::{CodeKind, Error, GroupSet, Result};
@@ -189,17 +190,28 @@ pub(crate) fn decode_char(c: char) -> Option<u8> {
     let (planes, valid) = PLANES;
     let mut value = 0u8;
     for (j, plane) in (0u8..).zip(planes.iter()) {
-        value |= low_byte_128((plane >> b) & 1) << j;
+        value |= plane_bit(*plane, b) << j;
     }
-    if (valid >> b) & 1 == 0 {
+    if plane_bit(valid, b) == 0 {
         None
     } else {
         Some(value)
     }
 }
 
-const fn low_byte_128(x: u128) -> u8 {
-    x.to_le_bytes()[0]
+/// Bit `b` (0..=127) of `plane`, without a branch on `b`. A variable shift
+/// of a `u128` compiles to a select on bit 6 of the shift (digit versus
+/// letter here), and the optimiser may turn a select into a branch; the
+/// `superpin_parse` dudect test saw one. So both 64-bit halves are shifted
+/// and one is chosen with `subtle`'s optimisation barrier.
+fn plane_bit(plane: u128, b: u8) -> u8 {
+    // Both conversions are exact (the values fit in 64 bits).
+    let lo = u64::try_from(plane & u128::from(u64::MAX)).unwrap_or(0);
+    let hi = u64::try_from(plane >> 64).unwrap_or(0);
+    let shift = u32::from(b & 63);
+    let take_hi = Choice::from((b >> 6) & 1);
+    let bit = u64::conditional_select(&(lo >> shift), &(hi >> shift), take_hi) & 1;
+    bit.to_le_bytes()[0]
 }
 
 /// Encodes a symbol value (0..=31; higher bits ignored) as its uppercase
