@@ -41,13 +41,16 @@ pub enum CeremonyCommand {
     /// Exit codes: 0 success; 1 bad input or failed read-back (one line
     /// `keyward: error: ...` on stderr); 2 usage error.
     Backup(BackupArgs),
-    /// Rebuild the backup key from card files, reading each with its PIN.
+    /// Rebuild the backup key from cards (files or pkcs11: token URIs),
+    /// reading each with its PIN.
     ///
     /// Cards are read in the order given (numbered from 1 in messages) until
     /// K cards are read; progress goes to stderr ("card 2 of 3 read; 1 more
     /// needed"). PINs come from --pin-file (one line per card, in the order of
     /// the cards) or from stdin: on a terminal a prompt per card with echo
-    /// off, otherwise one line per card. Each card file counts the try before
+    /// off, otherwise one line per card. A token card whose URI has
+    /// pin-source= takes its PIN from there (no line), one on a PIN-pad
+    /// reader from the pad; a token counts its own tries. Each card file counts the try before
     /// its PIN is checked; three wrong PINs in a row block it. Prints the
     /// key as lowercase hex on stdout and `KCV XXXXXX` on stderr.
     ///
