@@ -298,9 +298,9 @@ pub(super) fn pin_for<S: CardStore + ?Sized>(
 /// its own user PIN. Returns the copied card's header.
 ///
 /// # Errors
-/// A [`Error::Card`] numbered 1 (`from`) or 2 (`to`), among them
-/// [`StoreError::Exists`] with [`WriteMode::CreateNew`]; [`Error::HeaderMismatch`];
-/// [`Error::ReadBack`] (card 2) when the copy does not read back the same share.
+/// A [`Error::Card`](super::Error::Card) numbered 1 (`from`) or 2 (`to`), among them
+/// [`StoreError::Exists`] with [`WriteMode::CreateNew`]; [`Error::HeaderMismatch`](super::Error::HeaderMismatch);
+/// [`Error::ReadBack`](super::Error::ReadBack) (card 2) when the copy does not read back the same share.
 pub fn copy_share<F, T>(
     from: &mut F,
     pin: Option<&[u8]>,

@@ -125,6 +125,13 @@ impl Opener {
             }
             other => named(&other),
         })?;
+        if ask.is_some() && card.pin_entry() == PinEntry::PinPad {
+            io::note(&format!(
+                "keyward: card {no} ({}) has a PIN-pad reader: type the user PIN on the pad \
+                 when asked (once to write, once to read back)",
+                card.token().name()
+            ))?;
+        }
         if let Some(ask) = ask {
             if card.own_pin().is_none() && card.pin_entry() == PinEntry::Typed {
                 let pin = ask(&format!("user PIN of card {no} ({})", card.token().name()))?;

@@ -428,6 +428,9 @@ fn ckr_name(rv: RvError) -> String {
     out
 }
 
+/// `TokenGone::what` for `CKR_TOKEN_NOT_PRESENT`.
+pub(crate) const NOT_PRESENT: &str = "the token is not present (insert it and try again)";
+
 /// Maps a PKCS#11 failure to an operator error naming `token`: the PIN,
 /// presence and session codes get their own variants, the rest say what
 /// keyward was doing.
@@ -441,7 +444,7 @@ pub(crate) fn map(e: CkError, token: &str, action: &'static str) -> Error {
         CkError::Pkcs11(RvError::PinLocked, _) => Error::PinLocked { token },
         CkError::Pkcs11(RvError::TokenNotPresent, _) => Error::TokenGone {
             token,
-            what: "the token is not present (insert it and try again)",
+            what: NOT_PRESENT,
         },
         CkError::Pkcs11(RvError::DeviceRemoved, _) => Error::TokenGone {
             token,

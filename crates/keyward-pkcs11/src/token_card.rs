@@ -34,6 +34,12 @@ use crate::token::{Modules, Token};
 use crate::uri::{ObjectType, PinSourceAttr, Pkcs11Uri};
 
 /// A backup-key card on a PKCS#11 token. `Debug` never shows the PIN.
+///
+/// The token's user PIN is the card PIN: [`CardStore::write_share`] logs in
+/// with the card's own PIN ([`TokenCard::with_pin`], or the URI's
+/// `pin-source`; none on a PIN pad) and ignores the soft-card fields of
+/// [`SealParams`] (`pin`, `argon2`, `salt`); a typed-PIN token without its
+/// own PIN is refused ([`StoreError::PinEntry`]) before any login.
 pub struct TokenCard {
     token: Token,
     pin: Option<Zeroizing<Vec<u8>>>,
@@ -144,7 +150,7 @@ impl TokenCard {
 
     fn storage(&self, e: Error, action: &'static str) -> StoreError {
         match e {
-            Error::TokenGone { what, .. } if what.contains("not present") => StoreError::Absent {
+            Error::TokenGone { what, .. } if what == error::NOT_PRESENT => StoreError::Absent {
                 store: self.describe(),
             },
             Error::PinLocked { .. } => StoreError::Blocked { after: None },
