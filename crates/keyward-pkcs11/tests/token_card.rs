@@ -385,4 +385,36 @@ fn objects_written_by_pkcs11_tool_are_recovered() {
     };
     let r = ShareRecord::from_bytes(&o.stdout, kind).unwrap();
     assert_eq!((r.set_id, r.number), (shares[1].identifier(), 2));
+
+    // A second header object (what an interrupted replace leaves) is named
+    // with both sets, never read as one of them.
+    let path = env.dir.join("extra-header.bin");
+    let label = "tool card 1 of 3";
+    softhsm::write_secret_bytes(&path, &record_by_hand(label, shares[0], 3, kcv.bytes(), 1));
+    let o = env
+        .pkcs11_tool(&[
+            "--token-label",
+            "tool1",
+            "--login",
+            "--pin",
+            USER_PIN,
+            "--write-object",
+            path.to_str().unwrap(),
+            "--type",
+            "data",
+            "--label",
+            "stale",
+            "--application-label",
+            "keyward",
+        ])
+        .expect("pkcs11-tool");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let e = cards[1].read_header().unwrap_err().to_string();
+    assert!(e.contains("token \"tool1\""), "{e}");
+    assert!(e.contains("holds 2 keyward header objects"), "{e}");
+    assert!(
+        e.contains(&format!("set {:04X} card 1", shares[0].identifier())),
+        "{e}"
+    );
+    assert!(e.contains("--replace again"), "{e}");
 }
