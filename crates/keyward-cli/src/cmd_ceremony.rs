@@ -38,6 +38,12 @@ pub enum CeremonyCommand {
     /// the key with the same KCV. Prints on stdout `KCV XXXXXX`, then one line
     /// per card: its path, a tab, its label. The key itself is not printed.
     ///
+    /// With --card CARD (repeated; N = their number) the cards are named
+    /// instead: card file paths and pkcs11: URIs of tokens, mixed as needed.
+    /// A token holds one share, behind its own user PIN (counted by the
+    /// token); a token named twice, or any card already holding a share
+    /// (unless --replace), is refused before anything is written.
+    ///
     /// Exit codes: 0 success; 1 bad input or failed read-back (one line
     /// `keyward: error: ...` on stderr); 2 usage error.
     Backup(BackupArgs),
@@ -50,8 +56,9 @@ pub enum CeremonyCommand {
     /// the cards) or from stdin: on a terminal a prompt per card with echo
     /// off, otherwise one line per card. A token card whose URI has
     /// pin-source= takes its PIN from there (no line), one on a PIN-pad
-    /// reader from the pad; a token counts its own tries. Each card file counts the try before
-    /// its PIN is checked; three wrong PINs in a row block it. Prints the
+    /// reader from the pad; a token counts its own tries. Each card file
+    /// counts the try before its PIN is checked; three wrong PINs in a row
+    /// block it. Prints the
     /// key as lowercase hex on stdout and `KCV XXXXXX` on stderr.
     ///
     /// With --into URI the key is created in that PKCS#11 token instead
