@@ -34,6 +34,10 @@ pub struct BackupOptions {
     pub iteration_exponent: u8,
     /// Label prefix: cards are labelled "`prefix` card i of n".
     pub label_prefix: String,
+    /// Whether a store that holds a share may be overwritten (default
+    /// [`WriteMode::CreateNew`]: refused with
+    /// [`StoreError::Exists`](super::StoreError::Exists)).
+    pub write_mode: WriteMode,
 }
 
 impl BackupOptions {
@@ -54,6 +58,7 @@ impl BackupOptions {
             argon2: Argon2Params::OWASP,
             iteration_exponent: 1,
             label_prefix: String::from("backup"),
+            write_mode: WriteMode::CreateNew,
         })
     }
 
@@ -102,8 +107,10 @@ pub fn create<R: CryptoRng + ?Sized>(opts: &BackupOptions, rng: &mut R) -> Resul
 }
 
 /// Generates a 32-byte AES key, writes one share per store (`stores[i]`
-/// gets card i + 1, PIN [`DEFAULT_PIN`], refusing stores that hold a
-/// share), then reads every k-subset back from the stores
+/// gets card i + 1, PIN [`DEFAULT_PIN`] — a token keeps its own user PIN,
+/// [`CardStore::own_pin`] — refusing stores that hold a share unless
+/// [`BackupOptions::write_mode`] says replace), then reads every k-subset
+/// back from the stores
 /// ([`verify_read_back`]).
 ///
 /// # Errors
@@ -172,7 +179,7 @@ where
             pin: DEFAULT_PIN,
         };
         store
-            .write_share(&p, WriteMode::CreateNew)
+            .write_share(&p, opts.write_mode)
             .map_err(|e| numbered(e, card_no(i)))?;
     }
     Ok(())
@@ -184,7 +191,8 @@ pub(super) fn card_no(i: usize) -> NonZeroUsize {
 }
 
 /// Read-back right after writing, as the appliance does: unlocks every store
-/// with `pin` (a right PIN leaves the counters as they were), checks each
+/// with `pin` (a store with its own PIN, a token, with that; a PIN pad with
+/// none) (a right PIN leaves the counters as they were), checks each
 /// share against its header, then checks that every subset of `threshold`
 /// cards rebuilds a key whose KCV matches the cards'. Returns the number of
 /// subsets checked.
@@ -200,7 +208,10 @@ pub fn verify_read_back<S: CardStore>(stores: &mut [S], pin: Option<&[u8]>) -> R
     for (i, store) in stores.iter_mut().enumerate() {
         let no = card_no(i);
         let header = store.read_header().map_err(|e| numbered(e, no))?;
-        let share = store.unlock(pin).map_err(|e| numbered(e, no))?;
+        let own = super::store::pin_for(&*store, pin);
+        let share = store
+            .unlock(own.as_deref().map(Vec::as_slice))
+            .map_err(|e| numbered(e, no))?;
         super::recovery::parse_share(&share, &header, no)?;
         first.get_or_insert((header.threshold, header.kcv));
         opened.push(share);

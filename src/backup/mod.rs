@@ -88,7 +88,7 @@ pub use record::{
 };
 pub use recovery::{CardRecovery, Progress};
 pub use soft::MemoryCard;
-pub use store::{CardHeader, CardStore, PinEntry, WriteMode, duplicate};
+pub use store::{CardHeader, CardStore, PinEntry, WriteMode, copy_share, duplicate};
 
 /// The PIN every new card ships with.
 pub const DEFAULT_PIN: &[u8] = b"123456";

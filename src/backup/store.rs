@@ -156,6 +156,17 @@ pub trait CardStore: fmt::Debug {
         PinEntry::Typed
     }
 
+    /// The PIN this store was opened with, if any (default: none). A token
+    /// whose user PIN is the card PIN holds one when its name carries it
+    /// (a PKCS#11 URI's `pin-source`) or when the caller gave it on opening:
+    /// the ceremony then writes and reads the token back with that PIN
+    /// instead of [`DEFAULT_PIN`](super::DEFAULT_PIN), and callers pass it
+    /// to [`unlock`](Self::unlock) instead of asking the custodian. Soft
+    /// cards hold none.
+    fn own_pin(&self) -> Option<&[u8]> {
+        None
+    }
+
     /// Reads the public header without a PIN.
     ///
     /// # Errors
@@ -223,6 +234,128 @@ pub trait CardStore: fmt::Debug {
             operation: "take a one-to-one copy of a card record",
         })
     }
+}
+
+/// A boxed store is a store (the CLI opens files and tokens alike as
+/// `Box<dyn CardStore>`).
+impl<S: CardStore + ?Sized> CardStore for alloc::boxed::Box<S> {
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+    fn pin_entry(&self) -> PinEntry {
+        (**self).pin_entry()
+    }
+    fn own_pin(&self) -> Option<&[u8]> {
+        (**self).own_pin()
+    }
+    fn read_header(&mut self) -> Result<CardHeader, StoreError> {
+        (**self).read_header()
+    }
+    fn unlock(&mut self, pin: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, StoreError> {
+        (**self).unlock(pin)
+    }
+    fn write_share(&mut self, new: &SealParams<'_>, mode: WriteMode) -> Result<(), StoreError> {
+        (**self).write_share(new, mode)
+    }
+    fn change_pin(
+        &mut self,
+        old: Option<&[u8]>,
+        new: Option<&[u8]>,
+        rng: &mut dyn CryptoRng,
+    ) -> Result<(), StoreError> {
+        (**self).change_pin(old, new, rng)
+    }
+    fn read_record(&mut self) -> Result<Card, StoreError> {
+        (**self).read_record()
+    }
+    fn write_record(&mut self, card: &Card, mode: WriteMode) -> Result<(), StoreError> {
+        (**self).write_record(card, mode)
+    }
+}
+
+/// The PIN to unlock `store` with: none for a PIN pad, else the store's own
+/// PIN ([`CardStore::own_pin`]), else `given`. A copy, so the store can be
+/// borrowed mutably for the unlock; wiped on drop.
+pub(super) fn pin_for<S: CardStore + ?Sized>(
+    store: &S,
+    given: Option<&[u8]>,
+) -> Option<Zeroizing<Vec<u8>>> {
+    match store.pin_entry() {
+        PinEntry::PinPad => None,
+        _ => store
+            .own_pin()
+            .or(given)
+            .map(|p| Zeroizing::new(p.to_vec())),
+    }
+}
+
+/// Copies the share in `from` onto `to` through an unlock, for stores that
+/// cannot export a record one-to-one (tokens; a token to a file or back):
+/// `from` is unlocked with `pin` (a counted try), its share checked against
+/// its header, written to `to` as card `number` of the same set with the
+/// same label, then read back from `to` and compared. A soft-card target is
+/// sealed under the same PIN with `argon2` and `salt`; a token target keeps
+/// its own user PIN. Returns the copied card's header.
+///
+/// # Errors
+/// A [`Error::Card`](super::Error::Card) numbered 1 (`from`) or 2 (`to`), among them
+/// [`StoreError::Exists`] with [`WriteMode::CreateNew`]; [`Error::HeaderMismatch`](super::Error::HeaderMismatch);
+/// [`Error::ReadBack`](super::Error::ReadBack) (card 2) when the copy does not read back the same share.
+pub fn copy_share<F, T>(
+    from: &mut F,
+    pin: Option<&[u8]>,
+    to: &mut T,
+    argon2: Argon2Params,
+    salt: [u8; super::SALT_LEN],
+    mode: WriteMode,
+) -> Result<CardHeader, super::Error>
+where
+    F: CardStore + ?Sized,
+    T: CardStore + ?Sized,
+{
+    use super::error::numbered;
+    use subtle::ConstantTimeEq;
+    let one = core::num::NonZeroUsize::MIN;
+    let two = one.saturating_add(1);
+    let header = from.read_header().map_err(|e| numbered(e, one))?;
+    let from_pin = pin_for(&*from, pin);
+    if from_pin.is_none() && to.pin_entry() == PinEntry::Typed && to.own_pin().is_none() {
+        // A share read on a PIN pad has no typed PIN to seal a soft copy under.
+        return Err(numbered(
+            StoreError::PinEntry {
+                expected: PinEntry::Typed,
+            },
+            two,
+        ));
+    }
+    let bytes = from
+        .unlock(from_pin.as_deref().map(Vec::as_slice))
+        .map_err(|e| numbered(e, one))?;
+    let share = super::recovery::parse_share(&bytes, &header, one)?;
+    // A soft target takes the PIN the source was unlocked with.
+    let new_pin: &[u8] = from_pin.as_deref().map_or(&[], Vec::as_slice);
+    let p = SealParams {
+        label: &header.label,
+        share: &share,
+        shares: header.shares,
+        kcv: &header.kcv,
+        argon2: header.argon2.unwrap_or(argon2),
+        salt,
+        pin: new_pin,
+    };
+    to.write_share(&p, mode).map_err(|e| numbered(e, two))?;
+    let copied = to.read_header().map_err(|e| numbered(e, two))?;
+    let to_pin = pin_for(&*to, Some(new_pin));
+    let back = to
+        .unlock(to_pin.as_deref().map(Vec::as_slice))
+        .map_err(|e| numbered(e, two))?;
+    if !bool::from(back.as_slice().ct_eq(bytes.as_slice())) {
+        return Err(super::Error::ReadBack {
+            cards: 0b10,
+            source: None,
+        });
+    }
+    Ok(copied)
 }
 
 /// Duplicates the card in `from` onto `to` one-to-one (same share, PIN and

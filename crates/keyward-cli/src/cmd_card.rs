@@ -46,33 +46,48 @@ pub enum CardCommand {
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub struct CardPathArgs {
-    /// The card file.
+    /// The card file, or a pkcs11: URI naming a token card.
     card: PathBuf,
+    #[command(flatten)]
+    module: crate::card_location::ModuleArg,
+    #[command(flatten)]
+    wait: crate::card_location::WaitArgs,
 }
 
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub struct CopyArgs {
-    /// The card file to copy.
+    /// The card file (or pkcs11: URI of the token card) to copy.
     card: PathBuf,
-    /// The new card file (must not exist).
+    /// The new card file (must not exist), or a pkcs11: URI of a token
+    /// holding no share. A copy involving a token goes through the PIN: the
+    /// source is unlocked (PIN from pin-source=, else stdin), the share
+    /// written to NEW and read back; a new card file gets the same PIN.
     new: PathBuf,
+    #[command(flatten)]
+    module: crate::card_location::ModuleArg,
+    #[command(flatten)]
+    wait: crate::card_location::WaitArgs,
 }
 
 pub fn run(cmd: CardCommand) -> CmdResult {
     match cmd {
-        CardCommand::ChangePin(a) => change_pin_cmd(&a.card),
-        CardCommand::Copy(a) => copy_cmd(&a.card, &a.new),
-        CardCommand::Info(a) => info_cmd(&a.card),
+        CardCommand::ChangePin(a) => change_pin_cmd(&a),
+        CardCommand::Copy(a) => copy_cmd(&a),
+        CardCommand::Info(a) => info_cmd(&a),
     }
 }
 
-fn change_pin_cmd(path: &Path) -> CmdResult {
-    let mut card = FileCard::new(path);
+fn change_pin_cmd(a: &CardPathArgs) -> CmdResult {
+    let mut card = open_one(&a.card, &a.module, &a.wait)?;
     let header = card.read_header()?;
     let terminal = std::io::stdin().is_terminal();
     let mut pins = PinSource::new(None)?;
-    let old = pins.next(&format!("current PIN of {}", header.label))?;
+    let old = crate::card_location::pin_for(
+        &*card,
+        &format!("current PIN of {}", header.label),
+        &mut |p| pins.next(p),
+    )?;
     let new = pins.next("new PIN (6 to 16 digits)")?;
     if terminal {
         let again = pins.next("new PIN again")?;
@@ -83,9 +98,27 @@ fn change_pin_cmd(path: &Path) -> CmdResult {
         }
     }
     let mut rng = keyward_core::os_rng();
-    card.change_pin(Some(old.as_bytes()), Some(new.as_bytes()), &mut rng)?;
+    let from_uri = card.own_pin().is_some();
+    card.change_pin(
+        old.as_deref().map(Vec::as_slice),
+        Some(new.as_bytes()),
+        &mut rng,
+    )?;
     io::note(&format!("keyward: PIN of {} changed", header.label))?;
+    if from_uri {
+        io::note("keyward: the URI's pin-source file still holds the old PIN: update it")?;
+    }
     Ok(())
+}
+
+/// Opens the one card a `keyward card` command names.
+fn open_one(
+    name: &Path,
+    module: &crate::card_location::ModuleArg,
+    wait: &crate::card_location::WaitArgs,
+) -> Result<Box<dyn CardStore>, Failure> {
+    let mut opener = crate::card_location::Opener::new(Some(module), wait);
+    Ok(opener.open(name, 1, 1, None)?.store)
 }
 
 /// Copies a card file one-to-one (refusing to overwrite `to`).
@@ -97,8 +130,14 @@ pub fn copy_card(from: &Path, to: &Path) -> Result<backup::CardHeader, Failure> 
     )?)
 }
 
-fn copy_cmd(from: &Path, to: &Path) -> CmdResult {
-    let header = copy_card(from, to)?;
+fn copy_cmd(a: &CopyArgs) -> CmdResult {
+    let (from, to) = (a.card.as_path(), a.new.as_path());
+    let is_uri = |p: &Path| p.to_str().is_some_and(keyward_pkcs11::is_pkcs11_uri);
+    let header = if is_uri(from) || is_uri(to) {
+        copy_through_pin(a)?
+    } else {
+        copy_card(from, to)?
+    };
     io::note(&format!(
         "keyward: {} copied to {} ({}, KCV {})",
         from.display(),
@@ -109,8 +148,35 @@ fn copy_cmd(from: &Path, to: &Path) -> CmdResult {
     Ok(())
 }
 
-fn info_cmd(path: &Path) -> CmdResult {
-    let h = FileCard::new(path).read_header()?;
+/// A copy that involves a token: unlock the source, write the share to the
+/// target, read it back (`backup::copy_share`).
+fn copy_through_pin(a: &CopyArgs) -> Result<backup::CardHeader, Failure> {
+    let mut opener = crate::card_location::Opener::new(Some(&a.module), &a.wait);
+    let mut pins = PinSource::new(None)?;
+    let mut from = opener.open(&a.card, 1, 2, None)?.store;
+    let header = from.read_header()?;
+    let pin =
+        crate::card_location::pin_for(&*from, &format!("PIN of {}", header.label), &mut |p| {
+            pins.next(p)
+        })?;
+    let mut to = opener
+        .open(&a.new, 2, 2, Some(&mut |p| pins.next(p)))?
+        .store;
+    let mut salt = [0u8; backup::SALT_LEN];
+    keyward_core::rand_core::Rng::fill_bytes(&mut keyward_core::os_rng(), &mut salt);
+    Ok(backup::copy_share(
+        &mut from,
+        pin.as_deref().map(Vec::as_slice),
+        &mut to,
+        keyward::superpin::Argon2Params::OWASP,
+        salt,
+        WriteMode::CreateNew,
+    )?)
+}
+
+fn info_cmd(a: &CardPathArgs) -> CmdResult {
+    let mut card = open_one(&a.card, &a.module, &a.wait)?;
+    let h = card.read_header()?;
     io::out(&format!("label: {}", h.label))?;
     io::out(&format!("set id: {:04X}", h.set_id))?;
     io::out(&format!(
@@ -123,6 +189,16 @@ fn info_cmd(path: &Path) -> CmdResult {
         io::out(&format!(
             "argon2id: m={} KiB, t={}, p={}",
             p.m_cost_kib, p.t_cost, p.p_cost
+        ))?;
+    } else {
+        // A token: its user PIN is the card PIN, counted by the token.
+        io::out(&format!("token: {}", card.describe()))?;
+        io::out(&format!(
+            "PIN: {}",
+            match card.pin_entry() {
+                backup::PinEntry::PinPad => "the token's user PIN, typed on the reader's PIN pad",
+                _ => "the token's user PIN",
+            }
         ))?;
     }
     Ok(())

@@ -38,17 +38,27 @@ pub enum CeremonyCommand {
     /// the key with the same KCV. Prints on stdout `KCV XXXXXX`, then one line
     /// per card: its path, a tab, its label. The key itself is not printed.
     ///
+    /// With --card CARD (repeated; N = their number) the cards are named
+    /// instead: card file paths and pkcs11: URIs of tokens, mixed as needed.
+    /// A token holds one share, behind its own user PIN (counted by the
+    /// token); a token named twice, or any card already holding a share
+    /// (unless --replace), is refused before anything is written.
+    ///
     /// Exit codes: 0 success; 1 bad input or failed read-back (one line
     /// `keyward: error: ...` on stderr); 2 usage error.
     Backup(BackupArgs),
-    /// Rebuild the backup key from card files, reading each with its PIN.
+    /// Rebuild the backup key from cards (files or pkcs11: token URIs),
+    /// reading each with its PIN.
     ///
     /// Cards are read in the order given (numbered from 1 in messages) until
     /// K cards are read; progress goes to stderr ("card 2 of 3 read; 1 more
     /// needed"). PINs come from --pin-file (one line per card, in the order of
     /// the cards) or from stdin: on a terminal a prompt per card with echo
-    /// off, otherwise one line per card. Each card file counts the try before
-    /// its PIN is checked; three wrong PINs in a row block it. Prints the
+    /// off, otherwise one line per card. A token card whose URI has
+    /// pin-source= takes its PIN from there (no line), one on a PIN-pad
+    /// reader from the pad; a token counts its own tries. Each card file
+    /// counts the try before its PIN is checked; three wrong PINs in a row
+    /// block it. Prints the
     /// key as lowercase hex on stdout and `KCV XXXXXX` on stderr.
     ///
     /// With --into URI the key is created in that PKCS#11 token instead
@@ -70,11 +80,31 @@ pub struct BackupArgs {
     #[arg(long, value_parser = clap::value_parser!(u8).range(2..=16))]
     threshold: u8,
     /// Cards written (N, K..=16).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(2..=16))]
-    shares: u8,
+    #[arg(long, value_parser = clap::value_parser!(u8).range(2..=16),
+          required_unless_present = "card", conflicts_with = "card", requires = "out")]
+    shares: Option<u8>,
     /// Directory for the card files (created if missing).
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required_unless_present = "card", conflicts_with = "card")]
+    out: Option<PathBuf>,
+    /// A card to write, instead of --shares/--out: a card file path or a
+    /// pkcs11: URI naming a token (one share per token; files and tokens may
+    /// be mixed). Repeat for each card: N is the number of --card.
+    #[arg(long, value_name = "CARD")]
+    card: Vec<PathBuf>,
+    /// With --card: replace the share a card already holds (a token gets
+    /// the new share object before the old one is deleted). Without it a
+    /// card holding a share is refused, naming it, before any is written.
+    #[arg(long, requires = "card")]
+    replace: bool,
+    /// With --card: user PINs of the token cards whose URI has no
+    /// pin-source=, one line per such token in --card order. Without it,
+    /// stdin (a prompt with echo off on a terminal).
+    #[arg(long, value_name = "FILE", requires = "card")]
+    pin_file: Option<PathBuf>,
+    #[command(flatten)]
+    module: crate::card_location::ModuleArg,
+    #[command(flatten)]
+    wait: crate::card_location::WaitArgs,
     /// Label prefix: cards are labelled "PREFIX card i of N".
     #[arg(long, default_value = "backup")]
     label: String,
@@ -90,9 +120,13 @@ pub struct BackupArgs {
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub struct RecoverArgs {
-    /// Card files, in the order they are read.
+    /// Cards, in the order they are read: card file paths or pkcs11: URIs
+    /// naming tokens (library from module-path=, else
+    /// $KEYWARD_PKCS11_MODULE; PIN from pin-source=, else --pin-file/stdin).
     #[arg(required = true)]
     cards: Vec<PathBuf>,
+    #[command(flatten)]
+    wait: crate::card_location::WaitArgs,
     /// File with one PIN per line, in the order of the cards.
     #[arg(long)]
     pin_file: Option<PathBuf>,
@@ -168,8 +202,11 @@ fn card_paths(dir: &Path, n: u8) -> Vec<PathBuf> {
 }
 
 fn backup_cmd(a: &BackupArgs) -> CmdResult {
+    let (Some(shares), Some(out)) = (a.shares, a.out.as_ref()) else {
+        return backup_onto_cards(a);
+    };
     let mut opts =
-        BackupOptions::new(a.threshold, a.shares).map_err(|e| Failure::Usage(e.to_string()))?;
+        BackupOptions::new(a.threshold, shares).map_err(|e| Failure::Usage(e.to_string()))?;
     opts.label_prefix.clone_from(&a.label);
     opts.argon2 = Argon2Params {
         m_cost_kib: a.argon2_memory,
@@ -179,7 +216,7 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
     opts.argon2
         .validate()
         .map_err(|e| Failure::Input(format!("Argon2 parameters: {e}")))?;
-    let paths = card_paths(&a.out, a.shares);
+    let paths = card_paths(out, shares);
     // Checked for all cards before any is written (each write refuses too).
     if let Some(p) = paths.iter().find(|p| p.exists()) {
         return Err(Failure::Input(format!(
@@ -187,19 +224,19 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
             p.display()
         )));
     }
-    std::fs::create_dir_all(&a.out)
-        .map_err(|e| Failure::Input(format!("creating {}: {e}", a.out.display())))?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| Failure::Input(format!("creating {}: {e}", out.display())))?;
     let mut stores: Vec<FileCard> = paths.iter().map(FileCard::new).collect();
     let mut rng = keyward_core::os_rng();
     // Writes each card file, then reads every k-subset back from the files.
     let made = backup::create_on(&opts, &mut stores, &mut rng)?;
     io::note(&format!(
         "keyward: {} cards written, {} needed; read-back ok: all {} sets of {} cards rebuild the key",
-        a.shares, a.threshold, made.subsets, a.threshold
+        shares, a.threshold, made.subsets, a.threshold
     ))?;
     io::note("keyward: every card has PIN 123456: change it with `keyward card change-pin CARD`")?;
     io::out(&format!("KCV {}", made.kcv))?;
-    for (i, path) in (1..=a.shares).zip(&paths) {
+    for (i, path) in (1..=shares).zip(&paths) {
         io::out(&format!("{}\t{}", path.display(), opts.label(i)))?;
     }
     Ok(())
@@ -209,6 +246,7 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
     // The token first: a missing token or a taken label costs no card try.
     let into = a.into.open()?;
     let mut pins = PinSource::new(a.pin_file.as_ref())?;
+    let mut opener = crate::card_location::Opener::new(None, &a.wait);
     let mut rec = CardRecovery::new();
     let mut cards_kcv = None;
     for path in &a.cards {
@@ -221,7 +259,7 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
             rec.skip();
             continue;
         }
-        let mut card = FileCard::new(path);
+        let mut card = opener.open(path, no.get(), a.cards.len(), None)?.store;
         let header = card.read_header().map_err(|error| backup::Error::Card {
             card: Some(no),
             error,
@@ -231,8 +269,12 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
             header.label, header.set_id
         ))?;
         cards_kcv.get_or_insert(header.kcv);
-        let pin = pins.next(&format!("PIN for card {no} ({})", header.label))?;
-        let progress = rec.add(&mut card, Some(pin.as_bytes()))?;
+        let pin = crate::card_location::pin_for(
+            &*card,
+            &format!("PIN for card {no} ({})", header.label),
+            &mut |p| pins.next(p),
+        )?;
+        let progress = rec.add(&mut card, pin.as_deref().map(Vec::as_slice))?;
         io::note(&format!("keyward: {progress}"))?;
     }
     let key = rec.finish()?;
@@ -241,5 +283,94 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
     }
     io::out(&key.expose_hex())?;
     io::note(&format!("KCV {}", key.kcv()))?;
+    Ok(())
+}
+
+/// `backup --card CARD...`: one share per named card (files and tokens).
+/// Every card is opened and checked (same token twice, a share already
+/// there) before any is written; the facade writes and reads back.
+fn backup_onto_cards(a: &BackupArgs) -> CmdResult {
+    use keyward::backup::{StoreError, WriteMode};
+    let n = u8::try_from(a.card.len())
+        .ok()
+        .filter(|n| *n <= 16)
+        .ok_or_else(|| {
+            Failure::Usage(format!("expected 2 to 16 --card, found {}", a.card.len()))
+        })?;
+    let mut opts = BackupOptions::new(a.threshold, n).map_err(|e| Failure::Usage(e.to_string()))?;
+    opts.label_prefix.clone_from(&a.label);
+    opts.argon2 = Argon2Params {
+        m_cost_kib: a.argon2_memory,
+        t_cost: a.argon2_passes,
+        p_cost: 1,
+    };
+    opts.argon2
+        .validate()
+        .map_err(|e| Failure::Input(format!("Argon2 parameters: {e}")))?;
+    if a.replace {
+        opts.write_mode = WriteMode::Replace;
+    }
+    let mut pins = PinSource::new(a.pin_file.as_ref())?;
+    let mut opener = crate::card_location::Opener::new(Some(&a.module), &a.wait);
+    let mut stores = Vec::with_capacity(a.card.len());
+    let mut seen: Vec<String> = Vec::new();
+    let mut files = 0;
+    for (i, name) in a.card.iter().enumerate() {
+        let no = i + 1;
+        let opened = opener.open(name, no, a.card.len(), Some(&mut |p| pins.next(p)))?;
+        if let Some(first) = seen.iter().position(|s| *s == opened.identity) {
+            return Err(Failure::Input(format!(
+                "card {no} ({}) is the same card as card {}: one share per card; nothing was written",
+                opened.store.describe(),
+                first + 1
+            )));
+        }
+        seen.push(opened.identity);
+        files += usize::from(!opened.token);
+        stores.push(opened.store);
+    }
+    for (i, store) in stores.iter_mut().enumerate() {
+        let no = i + 1;
+        if !a.replace {
+            match store.read_header() {
+                Err(StoreError::Empty { .. } | StoreError::Absent { .. }) => {}
+                Ok(h) => {
+                    return Err(Failure::Input(format!(
+                        "card {no} ({}) already holds a share ({}, set {:04X}): refusing to \
+                         overwrite it; give --replace to replace it (nothing was written)",
+                        store.describe(),
+                        h.label,
+                        h.set_id
+                    )));
+                }
+                Err(e) => {
+                    return Err(Failure::Input(format!(
+                        "card {no} holds something: {e}; refusing to overwrite it (nothing was written)"
+                    )));
+                }
+            }
+        }
+    }
+    let mut rng = keyward_core::os_rng();
+    let made = backup::create_on(&opts, &mut stores, &mut rng)?;
+    io::note(&format!(
+        "keyward: {n} cards written, {} needed; read-back ok: all {} sets of {} cards rebuild the key",
+        a.threshold, made.subsets, a.threshold
+    ))?;
+    if files > 0 {
+        io::note(
+            "keyward: every card file has PIN 123456: change it with `keyward card change-pin CARD`; \
+             token cards keep their user PIN",
+        )?;
+    }
+    io::out(&format!("KCV {}", made.kcv))?;
+    for (i, (name, store)) in (1..=n).zip(a.card.iter().zip(&stores)) {
+        let shown = if name.to_str().is_some_and(keyward_pkcs11::is_pkcs11_uri) {
+            store.describe()
+        } else {
+            name.display().to_string()
+        };
+        io::out(&format!("{shown}\t{}", opts.label(i)))?;
+    }
     Ok(())
 }

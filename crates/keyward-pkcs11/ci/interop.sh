@@ -19,6 +19,7 @@ fi
 py="$venv/bin/python"
 gen="$here/tests/data/wrapped_key_vector.py"
 "$py" "$gen" --check "$here/tests/data/wrapped_key_vectors.json"
+"$py" "$here/tests/data/share_record_vector.py" --check "$here/tests/data/share_record_vectors.json"
 
 module="${KEYWARD_TEST_PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}"
 if [ ! -f "$module" ] || ! command -v softhsm2-util >/dev/null; then

@@ -171,6 +171,20 @@ pub enum Error {
     Format(FormatError),
     /// keyward-core refused the key material.
     Core(keyward_core::Error),
+    /// A card URI names an object (`object=`, `id=`, `type=`): a card is a
+    /// whole token.
+    CardUri {
+        /// The URI's path.
+        uri: String,
+    },
+    /// keyward's share objects on a token are not as written (two of a
+    /// kind after an interrupted replace, header and share disagreeing).
+    ShareObjects {
+        /// The token.
+        token: String,
+        /// What was found.
+        detail: String,
+    },
     /// Any other PKCS#11 failure.
     Token {
         /// The token (or module) it came from.
@@ -355,6 +369,12 @@ impl fmt::Display for Error {
                 "the file was wrapped under a key with KCV {file_kcv}, but wrapping key \"{label}\" \
                  in {token} has KCV {token_kcv}; nothing was unwrapped"
             ),
+            Self::CardUri { uri } => write!(
+                f,
+                "{uri} names an object: a card URI names a token only (token=, serial=, \
+                 slot-id=...), without object=, id= or type= other than data"
+            ),
+            Self::ShareObjects { token, detail } => write!(f, "{token}: {detail}"),
             Self::Format(e) => e.fmt(f),
             Self::Core(e) => e.fmt(f),
             Self::Token {
@@ -408,6 +428,9 @@ fn ckr_name(rv: RvError) -> String {
     out
 }
 
+/// `TokenGone::what` for `CKR_TOKEN_NOT_PRESENT`.
+pub(crate) const NOT_PRESENT: &str = "the token is not present (insert it and try again)";
+
 /// Maps a PKCS#11 failure to an operator error naming `token`: the PIN,
 /// presence and session codes get their own variants, the rest say what
 /// keyward was doing.
@@ -421,7 +444,7 @@ pub(crate) fn map(e: CkError, token: &str, action: &'static str) -> Error {
         CkError::Pkcs11(RvError::PinLocked, _) => Error::PinLocked { token },
         CkError::Pkcs11(RvError::TokenNotPresent, _) => Error::TokenGone {
             token,
-            what: "the token is not present (insert it and try again)",
+            what: NOT_PRESENT,
         },
         CkError::Pkcs11(RvError::DeviceRemoved, _) => Error::TokenGone {
             token,

@@ -6,7 +6,9 @@
 pub mod error;
 pub mod secret_key;
 pub mod session;
+pub mod share_record;
 pub mod token;
+pub mod token_card;
 pub mod uri;
 pub mod wrapped;
 
@@ -15,5 +17,6 @@ pub use error::{Error, Result, Tries};
 pub use secret_key::{KeyUsage, NewKey, SecretKey};
 pub use session::{PinSource, TokenSession};
 pub use token::{MODULE_ENV, Module, Modules, Token};
+pub use token_card::{TokenCard, Wait};
 pub use uri::{Pkcs11Uri, UriError, is_pkcs11_uri};
 pub use wrapped::{FormatError, WrappedKey};

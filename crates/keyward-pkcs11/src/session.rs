@@ -58,7 +58,7 @@ impl core::fmt::Debug for PinSource {
 }
 
 /// The first line of a file without its line terminator.
-fn first_line(path: &Path) -> Result<Zeroizing<String>> {
+pub(crate) fn first_line(path: &Path) -> Result<Zeroizing<String>> {
     let lines = read_lines(path)?;
     lines.into_iter().next().ok_or_else(|| Error::Pin {
         source_name: format!("pin-source file {}", path.display()),

@@ -252,3 +252,17 @@ impl ChildEnv {
         pkcs11_tool(&self.module, &self.conf, args)
     }
 }
+
+/// Writes bytes to a file readable by its owner only.
+pub fn write_secret_bytes(path: &Path, bytes: &[u8]) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap();
+    f.write_all(bytes).unwrap();
+}
