@@ -147,11 +147,11 @@ pub(crate) fn read_text(
         .map_err(|e| Failure::Input(format!("reading {what} from {source}: {e}")))?
         .map_err(|cap| {
             Failure::Input(format!(
-                "{what} in {source} is longer than {cap} bytes: not read"
+                "{what} from {source} is longer than {cap} bytes: not read"
             ))
         })?;
     terminal::into_string(bytes)
-        .map_err(|_| Failure::Input(format!("{what} in {source} is not UTF-8 text")))
+        .map_err(|_| Failure::Input(format!("{what} from {source} is not UTF-8 text")))
 }
 
 /// The message for a line that could not be read from the terminal.

@@ -205,3 +205,32 @@ fn migrate_names_the_user_of_a_malformed_hash() {
         "{err}"
     );
 }
+
+/// Secret input is read into a buffer of a fixed cap: more is refused with
+/// the cap and the source named, never read whole (a 100 MB line, or
+/// /dev/zero given as a file).
+#[test]
+fn over_long_secret_input_is_refused_with_the_cap() {
+    let o = keyward(&["kcv"], &"0".repeat(70_000));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "keyward: error: the AES key as hex from stdin is longer than 65536 bytes: not read\n"
+    );
+    let o = keyward(
+        &[
+            "pin",
+            "hash",
+            "--user",
+            "alice",
+            "--hash-key-file",
+            "/dev/zero",
+        ],
+        "482916\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "keyward: error: the HashKey from /dev/zero is longer than 65536 bytes: not read\n"
+    );
+}
