@@ -1,6 +1,6 @@
 //! `keyward blob seal|open|rekey|key-id|sdk-params` (keyward-blob).
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use base64ct::Encoding;
@@ -293,19 +293,21 @@ impl Setting<'_> {
     }
 }
 
-/// Reads all of stdin as bytes (zeroized on drop). On a terminal, lines are
-/// read with echo off until an empty line (see [`io::read_stdin_secret`]).
+/// Most bytes of a plaintext or a sealed BLOB read from stdin: the buffer is
+/// allocated once at this size and never grows (growing would leave freed
+/// copies of the plaintext).
+const STDIN_CAP: usize = 16 * 1024 * 1024;
+
+/// Reads all of stdin as bytes (zeroized on drop, at most [`STDIN_CAP`]).
+/// On a terminal, lines are read with echo off until an empty line (see
+/// [`io::read_stdin_secret`]).
 fn read_stdin_bytes(what: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    let mut stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        let text = io::read_stdin_secret(what)?;
-        return Ok(Zeroizing::new(text.as_bytes().to_vec()));
+    if std::io::stdin().is_terminal() {
+        let mut text = io::read_stdin_secret(what)?;
+        // The same allocation, as bytes: no copy.
+        return Ok(Zeroizing::new(core::mem::take(&mut *text).into_bytes()));
     }
-    let mut buf = Zeroizing::new(Vec::new());
-    stdin
-        .read_to_end(&mut buf)
-        .map_err(|e| Failure::Input(format!("reading {what} from stdin: {e}")))?;
-    Ok(buf)
+    io::read_stdin_bytes(what, STDIN_CAP)
 }
 
 /// Reads a sealed BLOB from stdin, as bytes or base64 text.
@@ -356,7 +358,7 @@ pub fn run(cmd: BlobCommand) -> CmdResult {
             let key = a.setting.view().build("")?.database_key();
             let blob = read_blob(a.base64)?;
             let plaintext = key.open(&a.record.record(), &blob)?;
-            io::out_bytes(&plaintext)
+            io::out_secret_bytes(&plaintext)
         }
         BlobCommand::Rekey(a) => {
             let old = a.old.view().build("old setting: ")?.database_key();
@@ -403,10 +405,10 @@ pub fn run(cmd: BlobCommand) -> CmdResult {
                 .windows(needle.len())
                 .any(|w| w.eq_ignore_ascii_case(needle));
             if is_params {
-                io::out(&key.expose_hex())
+                io::out_secret(&key.expose_hex())
             } else {
                 let text = key.to_params();
-                io::out_bytes(text.as_bytes())
+                io::out_secret_bytes(text.as_bytes())
             }
         }
     }

@@ -5,9 +5,9 @@
 //! its own PIN tries. `keyward card ...` is in `cmd_card.rs`.
 //!
 //! PINs are never taken from the command line: `--pin-file` (one line per
-//! card) or stdin. On a terminal, stdin is read with echo off (`rpassword`);; otherwise one line per PIN is read from stdin.
+//! card) or stdin. On a terminal, stdin is read with echo off (`io::prompt_no_echo`); otherwise one line per PIN is read from stdin.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -105,8 +105,9 @@ pub struct BackupArgs {
     module: crate::card_location::ModuleArg,
     #[command(flatten)]
     wait: crate::card_location::WaitArgs,
-    /// Label prefix: cards are labelled "PREFIX card i of N".
-    #[arg(long, default_value = "backup")]
+    /// Label prefix: cards are labelled "PREFIX card i of N" (printable
+    /// ASCII; the whole label at most 64 bytes).
+    #[arg(long, default_value = "backup", value_parser = parse_label_prefix)]
     label: String,
     /// Argon2id memory of the PIN key in KiB (default OWASP's; lower only
     /// for tests).
@@ -173,13 +174,9 @@ impl PinSource {
                 .next()
                 .ok_or_else(|| Failure::Input(format!("the PIN file has no line for {prompt}"))),
             Self::Stdin => {
-                let mut line = Zeroizing::new(String::new());
-                std::io::stdin().lock().read_line(&mut line)?;
-                if line.is_empty() {
-                    return Err(Failure::Input(format!(
-                        "expected {prompt} on stdin, found nothing"
-                    )));
-                }
+                let line = io::read_stdin_line(prompt)?.ok_or_else(|| {
+                    Failure::Input(format!("expected {prompt} on stdin, found nothing"))
+                })?;
                 Ok(Zeroizing::new(line.trim().to_owned()))
             }
             Self::Terminal => read_no_echo(prompt),
@@ -187,7 +184,7 @@ impl PinSource {
     }
 }
 
-/// Prompts on the terminal and reads one line with echo off (`rpassword`).
+/// Prompts on the terminal and reads one line with echo off (`io::prompt_no_echo`).
 fn read_no_echo(prompt: &str) -> Result<Zeroizing<String>, Failure> {
     let line = io::prompt_no_echo(&format!("{prompt}: "), prompt)?;
     Ok(Zeroizing::new(line.trim().to_owned()))
@@ -215,7 +212,7 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
     };
     opts.argon2
         .validate()
-        .map_err(|e| Failure::Input(format!("Argon2 parameters: {e}")))?;
+        .map_err(|e| Failure::Usage(argon2_args_error(a, &e)))?;
     let paths = card_paths(out, shares);
     // Checked for all cards before any is written (each write refuses too).
     if let Some(p) = paths.iter().find(|p| p.exists()) {
@@ -240,6 +237,66 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
         io::out(&format!("{}\t{}", path.display(), opts.label(i)))?;
     }
     Ok(())
+}
+
+/// Longest `--label` prefix: the label "PREFIX card 16 of 16" must fit the
+/// card's 64 printable ASCII bytes.
+const MAX_LABEL_PREFIX: usize = 64 - " card 16 of 16".len();
+
+/// `--label`: printable ASCII of at most [`MAX_LABEL_PREFIX`] bytes; a
+/// character that is not names its position (in characters, from 1).
+fn parse_label_prefix(s: &str) -> Result<String, String> {
+    if let Some((position, c)) = (1usize..)
+        .zip(s.chars())
+        .find(|(_, c)| !(' '..='~').contains(c))
+    {
+        let class = if c.is_ascii() {
+            "a control character"
+        } else {
+            "a non-ASCII character"
+        };
+        return Err(format!(
+            "character {position} is {class}: card labels are printable ASCII (U+0020..U+007E)"
+        ));
+    }
+    if s.is_empty() || s.len() > MAX_LABEL_PREFIX {
+        return Err(format!(
+            "expected 1 to {MAX_LABEL_PREFIX} characters (the label \"PREFIX card i of N\" is at most 64), found {}",
+            s.len()
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// `--argon2-memory`/`--argon2-passes` refused: the allowed range of the
+/// option at fault, given the other one (memory × passes has a budget).
+fn argon2_args_error(a: &BackupArgs, e: &keyward_pinhash::Error) -> String {
+    let budget = keyward_pinhash::Limits::DEFAULT.max_work;
+    let (m, t) = (a.argon2_memory, a.argon2_passes);
+    let max_m = budget / u64::from(t.max(1));
+    let max_t = budget / u64::from(m.max(1));
+    match e {
+        keyward_pinhash::Error::CostOutOfRange {
+            part: keyward_pinhash::PhcPart::TimeCost,
+            min,
+            ..
+        } => format!(
+            "--argon2-passes out of range: expected {min}..={max_t} with --argon2-memory {m}, found {t}"
+        ),
+        keyward_pinhash::Error::CostOutOfRange {
+            part: keyward_pinhash::PhcPart::MemoryCost,
+            min,
+            ..
+        } => format!(
+            "--argon2-memory out of range: expected {min}..={max_m} KiB with --argon2-passes {t}, found {m}"
+        ),
+        keyward_pinhash::Error::CostOverBudget { .. } => format!(
+            "--argon2-memory {m} KiB × --argon2-passes {t} is over the budget of {budget} KiB·passes: \
+             with --argon2-passes {t}, --argon2-memory may be 8..={max_m} KiB; \
+             with --argon2-memory {m}, --argon2-passes may be 1..={max_t}"
+        ),
+        e => format!("Argon2 parameters: {e}"),
+    }
 }
 
 fn recover_cmd(a: &RecoverArgs) -> CmdResult {
@@ -281,7 +338,7 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
     if let (Some(into), Some(kcv)) = (into, cards_kcv) {
         return into.create(&keyward_core::AesKey::from(key), kcv);
     }
-    io::out(&key.expose_hex())?;
+    io::out_secret(&key.expose_hex())?;
     io::note(&format!("KCV {}", key.kcv()))?;
     Ok(())
 }

@@ -115,12 +115,12 @@ fn split(args: &SplitArgs) -> CmdResult {
         args.method,
         &mut keyward_core::os_rng(),
     )?;
-    io::out_bytes(form.as_bytes())
+    io::out_secret_bytes(form.as_bytes())
 }
 
 /// The components form of `key` split into `count` components: one
 /// `HEX KCV` line per component, then the labelled combined-KCV line.
-fn split_form(
+pub(crate) fn split_form(
     key: &AesKey,
     count: usize,
     method: Method,
@@ -128,18 +128,38 @@ fn split_form(
 ) -> Result<Zeroizing<String>, Failure> {
     let kcv_method: KcvMethod = method.into();
     let parts = components::split(key, count, rng)?;
-    let mut form = Zeroizing::new(String::new());
-    for part in parts.iter() {
-        let hex = Zeroizing::new(part.expose_hex().to_uppercase());
-        form.push_str(&hex);
+    // KCVs first (not secret), so that the form's buffer is allocated once
+    // at its final size: growing it would free copies of the components.
+    let mut kcvs: Vec<String> = Vec::with_capacity(count);
+    kcvs.extend(parts.iter().map(|p| p.kcv_with(kcv_method).to_string()));
+    let label = Label::written_for(method).as_str();
+    let combined = key.kcv_with(kcv_method).to_string();
+    let hex_len = key.length().bytes().saturating_mul(2);
+    let size = kcvs
+        .iter()
+        .map(|k| hex_len + 1 + k.len() + 1)
+        .sum::<usize>()
+        + label.len()
+        + 1
+        + combined.len()
+        + 1;
+    let mut form = Zeroizing::new(String::with_capacity(size));
+    // Each component's hex on the stack, wiped on drop.
+    let mut hex = Zeroizing::new([0u8; 64]);
+    for (part, kcv) in parts.iter().zip(&kcvs) {
+        form.push_str(keyward_core::hex::encode_upper(
+            part.expose_secret(),
+            hex.as_mut_slice(),
+        )?);
         form.push(' ');
-        form.push_str(&part.kcv_with(kcv_method).to_string());
+        form.push_str(kcv);
         form.push('\n');
     }
-    form.push_str(Label::written_for(method).as_str());
+    form.push_str(label);
     form.push(' ');
-    form.push_str(&key.kcv_with(kcv_method).to_string());
+    form.push_str(&combined);
     form.push('\n');
+    debug_assert_eq!(form.len(), size, "the form's size is computed exactly");
     Ok(form)
 }
 
@@ -189,7 +209,7 @@ fn parse_line(text: &str, line: usize) -> Result<Option<Line>, Failure> {
 fn combine(args: &CombineArgs) -> CmdResult {
     let input = io::read_stdin_secret("the components, one per line")?;
     let (key, method) = combine_form(&input, args.method)?;
-    io::out(&key.expose_hex())?;
+    io::out_secret(&key.expose_hex())?;
     io::note(&format!(
         "{} {}",
         Label::written_for(method).as_str(),

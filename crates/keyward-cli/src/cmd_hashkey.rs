@@ -41,7 +41,7 @@ pub fn run(cmd: HashkeyCommand) -> CmdResult {
             let input = io::read_stdin_secret_line("the HashKey")?;
             // Only the line terminator is removed: spaces inside or around the
             // key are characters of the key and are reported.
-            let line = input.lines().next().unwrap_or("");
+            let line = io::first_line_only(&input, "the HashKey")?;
             let key = HashKey::new(line)?;
             if key.is_builtin_default() {
                 io::note("keyward: warning: this is the public built-in default HashKey")?;
@@ -267,6 +267,11 @@ pub fn migrate(args: &MigrateArgs) -> CmdResult {
     io::out(&format!("hashes: {}", m.hashes))?;
     for user in &m.hashes.reenrol {
         io::out(&format!("re-enrol: {user}"))?;
+    }
+    for (user, e) in &m.hashes.malformed {
+        io::note(&format!(
+            "keyward: the hash of user {user} is not a keyward PHC string: {e}"
+        ))?;
     }
     for f in &m.templates.failed {
         io::note(&format!(

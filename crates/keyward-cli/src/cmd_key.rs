@@ -27,7 +27,7 @@ pub fn run(cmd: KeyCommand) -> CmdResult {
                 _ => KeyLength::Aes256,
             };
             let key = AesKey::generate(length, &mut keyward_core::os_rng());
-            io::out(&key.expose_hex())?;
+            io::out_secret(&key.expose_hex())?;
             io::note(&format!("KCV {}", key.kcv()))?;
             Ok(())
         }

@@ -57,11 +57,6 @@ fn fail(e: Error) -> Failure {
     Failure::Input(e.to_string())
 }
 
-/// The first line of `text` without its terminator.
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or("")
-}
-
 pub fn run(cmd: PinCommand) -> CmdResult {
     match cmd {
         PinCommand::Hash(a) => hash(&a),
@@ -86,7 +81,7 @@ fn hash(a: &HashArgs) -> CmdResult {
         hasher.hash_password(
             &PasswordPolicy::DEFAULT,
             a.key.user.as_bytes(),
-            first_line(&input),
+            io::first_line_only(&input, what)?,
             &mut rng,
         )
     } else {

@@ -186,8 +186,10 @@ fn split(args: &SplitArgs) -> CmdResult {
         }
         for share in group {
             match args.format {
-                Format::Words => io::out(&share.to_mnemonic())?,
-                Format::Hex => io::out(&keyward_core::hex::to_lower_zeroizing(&share.to_bytes()))?,
+                Format::Words => io::out_secret(&share.to_mnemonic())?,
+                Format::Hex => {
+                    io::out_secret(&keyward_core::hex::to_lower_zeroizing(&share.to_bytes()))?
+                }
             }
         }
     }
@@ -237,7 +239,7 @@ fn combine(args: &CombineArgs) -> CmdResult {
         io::note(&format!("keyward: {}", recovery.progress()))?;
     }
     let secret = recovery.finish(&passphrase)?;
-    io::out(&keyward_core::hex::to_lower_zeroizing(
+    io::out_secret(&keyward_core::hex::to_lower_zeroizing(
         secret.expose_secret(),
     ))?;
     if let Some(kcv) = kcv_of(secret.expose_secret()) {

@@ -31,7 +31,7 @@ pub fn run(cmd: SuperpinCommand) -> CmdResult {
     match cmd {
         SuperpinCommand::Generate => {
             let pin = SuperPin::generate(&mut keyward_core::os_rng());
-            io::out(&pin.to_zeroizing_string())
+            io::out_secret(&pin.to_zeroizing_string())
         }
         SuperpinCommand::Check(args) => {
             let what = if args.recovery_code {

@@ -6,9 +6,13 @@
 //! `println!` does.
 
 use std::fmt;
+use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
+use std::os::fd::AsFd;
 
 use keyward_core::zeroize::Zeroizing;
+
+use crate::terminal;
 
 /// Why a command failed; [`Failure::exit_code`] is its exit code.
 #[derive(Debug)]
@@ -77,23 +81,119 @@ impl From<std::io::Error> for Failure {
 /// `Result` of a command.
 pub type CmdResult = Result<(), Failure>;
 
+/// Most bytes of secret text read from stdin or a secret file (keys, PINs,
+/// HashKeys, shares, components, passphrases, parameter lines): the buffer
+/// is allocated once at this size, so it never grows by reallocation (which
+/// would leave a freed copy of what was read so far).
+pub const SECRET_TEXT_CAP: usize = 64 * 1024;
+
+/// Most bytes of one line typed at the terminal or read from stdin as one
+/// PIN (Linux's terminal line limit is 4095).
+pub const SECRET_LINE_CAP: usize = 4096;
+
+/// stdin as a file of its own (a duplicate of descriptor 0), read without
+/// std's shared stdin buffer: that buffer would keep a copy of what went
+/// through it for the rest of the process.
+fn stdin_file() -> std::io::Result<File> {
+    std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(File::from)
+}
+
+/// Reads all of `reader` into a buffer of `cap` bytes allocated once.
+///
+/// # Errors
+/// The i/o error, or `Ok(Err(cap))` when there are more than `cap` bytes.
+pub(crate) fn read_capped(
+    reader: &mut impl Read,
+    cap: usize,
+) -> std::io::Result<Result<Zeroizing<Vec<u8>>, usize>> {
+    let mut buf = Zeroizing::new(vec![0u8; cap]);
+    let mut len = 0usize;
+    loop {
+        let Some(free) = buf.get_mut(len..).filter(|f| !f.is_empty()) else {
+            // Full: one more byte means the input is too long.
+            let mut probe = Zeroizing::new([0u8; 1]);
+            match reader.read(probe.as_mut_slice()) {
+                Ok(0) => break,
+                Ok(_) => return Ok(Err(cap)),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        match reader.read(free) {
+            Ok(0) => break,
+            Ok(n) => len = len.saturating_add(n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // Shrinks the length only: the block stays the same (and is wiped whole
+    // on drop, spare capacity included).
+    buf.truncate(len);
+    Ok(Ok(buf))
+}
+
+/// Reads all of `reader` (at most `cap` bytes) as UTF-8 text into one
+/// zeroizing buffer; `source` names it in errors ("stdin", a path).
+pub(crate) fn read_text(
+    reader: &mut impl Read,
+    cap: usize,
+    what: &str,
+    source: &str,
+) -> Result<Zeroizing<String>, Failure> {
+    let bytes = read_capped(reader, cap)
+        .map_err(|e| Failure::Input(format!("reading {what} from {source}: {e}")))?
+        .map_err(|cap| {
+            Failure::Input(format!(
+                "{what} from {source} is longer than {cap} bytes: not read"
+            ))
+        })?;
+    terminal::into_string(bytes)
+        .map_err(|_| Failure::Input(format!("{what} from {source} is not UTF-8 text")))
+}
+
+/// The message for a line that could not be read from the terminal.
+fn terminal_failure(e: terminal::ReadError, what: &str) -> Failure {
+    Failure::Input(match e {
+        terminal::ReadError::Io(e) => format!("reading {what} from the terminal: {e}"),
+        terminal::ReadError::Eof => {
+            format!("reading {what} from the terminal: end of input (Ctrl-D): aborted")
+        }
+        terminal::ReadError::TooLong(cap) => {
+            format!("{what} typed at the terminal is longer than {cap} bytes: not read")
+        }
+        terminal::ReadError::NotUtf8 => {
+            format!("{what} typed at the terminal is not UTF-8 text")
+        }
+    })
+}
+
 /// Reads a secret of one or more lines from stdin into a zeroizing string.
 ///
 /// On a terminal, each line is read with echo off (after a prompt on the
-/// terminal) until an empty line or end of input; otherwise all of stdin is
-/// read.
+/// terminal) until an empty line; otherwise all of stdin is read (at most
+/// [`SECRET_TEXT_CAP`] bytes).
 ///
 /// # Errors
-/// [`Failure::Input`] when stdin or the terminal cannot be read, or is not
-/// UTF-8; the text names `what`, never the input.
+/// [`Failure::Input`] when stdin or the terminal cannot be read, the input
+/// is too long or is not UTF-8, or Ctrl-D ends a line at the terminal; the
+/// text names `what`, never the input.
 pub fn read_stdin_secret(what: &str) -> Result<Zeroizing<String>, Failure> {
     if std::io::stdin().is_terminal() {
-        let mut text = Zeroizing::new(String::new());
+        // One allocation for all lines: pushing never reallocates.
+        let mut text = Zeroizing::new(String::with_capacity(SECRET_TEXT_CAP));
         let mut prompt = format!("keyward: enter {what} (echo off; an empty line ends): ");
         loop {
             let line = prompt_no_echo(&prompt, what)?;
             if line.trim().is_empty() {
                 return Ok(text);
+            }
+            if text.len().saturating_add(line.len()) >= SECRET_TEXT_CAP {
+                return Err(Failure::Input(format!(
+                    "{what} typed at the terminal is longer than {SECRET_TEXT_CAP} bytes: not read"
+                )));
             }
             text.push_str(&line);
             text.push('\n');
@@ -118,38 +218,87 @@ pub fn read_stdin_secret_line(what: &str) -> Result<Zeroizing<String>, Failure> 
     read_all_stdin(what)
 }
 
-/// Prompts on the terminal and reads one line from it with echo off
-/// (`rpassword`); the line comes without its terminator.
+/// Reads the next line of stdin (at most [`SECRET_LINE_CAP`] bytes, without
+/// its terminator and a `\r` before it), reading no further than the line:
+/// the next line stays for the next call. `None` at the end of input.
+///
+/// # Errors
+/// [`Failure::Input`] when stdin cannot be read, the line is too long or is
+/// not UTF-8; the text names `what`, never the input.
+pub fn read_stdin_line(what: &str) -> Result<Option<Zeroizing<String>>, Failure> {
+    let mut stdin =
+        stdin_file().map_err(|e| Failure::Input(format!("reading {what} from stdin: {e}")))?;
+    let mut line = match terminal::read_line(&mut stdin, SECRET_LINE_CAP) {
+        Ok(line) => line,
+        Err(terminal::ReadError::Eof) => return Ok(None),
+        Err(terminal::ReadError::TooLong(cap)) => {
+            return Err(Failure::Input(format!(
+                "{what} on stdin is longer than {cap} bytes: not read"
+            )));
+        }
+        Err(terminal::ReadError::Io(e)) => {
+            return Err(Failure::Input(format!("reading {what} from stdin: {e}")));
+        }
+        Err(terminal::ReadError::NotUtf8) => {
+            return Err(Failure::Input(format!("{what} on stdin is not UTF-8 text")));
+        }
+    };
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    terminal::into_string(line)
+        .map(Some)
+        .map_err(|_| Failure::Input(format!("{what} on stdin is not UTF-8 text")))
+}
+
+/// Prompts on the terminal and reads one line from it with echo off (at
+/// most [`SECRET_LINE_CAP`] bytes); the line comes without its terminator.
+/// The terminal's settings are restored afterwards, also when a signal ends
+/// the process at the prompt (`terminal.rs`).
 ///
 /// # Errors
 /// [`Failure::Input`] when the terminal cannot be read or echo cannot be
-/// switched off (the line is then not read at all).
+/// switched off (the line is then not read at all), on Ctrl-D, or when the
+/// line is too long or not UTF-8.
 pub fn prompt_no_echo(prompt: &str, what: &str) -> Result<Zeroizing<String>, Failure> {
-    rpassword::prompt_password(prompt)
-        .map(Zeroizing::new)
-        .map_err(|e| Failure::Input(format!("reading {what} from the terminal: {e}")))
+    terminal::read_line_no_echo(prompt, SECRET_LINE_CAP).map_err(|e| terminal_failure(e, what))
 }
 
 fn read_all_stdin(what: &str) -> Result<Zeroizing<String>, Failure> {
-    let mut buf = Zeroizing::new(String::new());
-    std::io::stdin()
-        .read_to_string(&mut buf)
-        .map_err(|e| Failure::Input(format!("reading {what} from stdin: {e}")))?;
-    Ok(buf)
+    let mut stdin =
+        stdin_file().map_err(|e| Failure::Input(format!("reading {what} from stdin: {e}")))?;
+    read_text(&mut stdin, SECRET_TEXT_CAP, what, "stdin")
 }
 
-/// Reads a secret file into a zeroizing string.
+/// Reads all of stdin as bytes (at most `cap`) into a buffer allocated once.
+/// A terminal is refused: these inputs are not typed.
 ///
 /// # Errors
-/// [`Failure::Input`] naming the file when it cannot be read or is not UTF-8.
+/// [`Failure::Input`] when stdin cannot be read or holds more than `cap`
+/// bytes.
+pub fn read_stdin_bytes(what: &str, cap: usize) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    let mut stdin =
+        stdin_file().map_err(|e| Failure::Input(format!("reading {what} from stdin: {e}")))?;
+    read_capped(&mut stdin, cap)
+        .map_err(|e| Failure::Input(format!("reading {what} from stdin: {e}")))?
+        .map_err(|cap| {
+            Failure::Input(format!(
+                "{what} on stdin is longer than {cap} bytes: not read"
+            ))
+        })
+}
+
+/// Reads a secret file (at most [`SECRET_TEXT_CAP`] bytes) into a zeroizing
+/// string allocated once.
+///
+/// # Errors
+/// [`Failure::Input`] naming the file when it cannot be read, is too long or
+/// is not UTF-8.
 pub fn read_secret_file(path: &std::path::Path, what: &str) -> Result<Zeroizing<String>, Failure> {
-    let bytes = Zeroizing::new(
-        std::fs::read(path)
-            .map_err(|e| Failure::Input(format!("reading {what} from {}: {e}", path.display())))?,
-    );
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| Failure::Input(format!("{what} in {} is not UTF-8 text", path.display())))?;
-    Ok(Zeroizing::new(text.to_owned()))
+    let source = path.display().to_string();
+    let mut file = File::open(path)
+        .map_err(|e| Failure::Input(format!("reading {what} from {source}: {e}")))?;
+    read_text(&mut file, SECRET_TEXT_CAP, what, &source)
 }
 
 /// Reads a HashKey from the first line of a file (only the line terminator is
@@ -211,4 +360,54 @@ pub fn single_line<'a>(text: &'a str, what: &str) -> Result<&'a str, Failure> {
         )));
     }
     Ok(first)
+}
+
+/// The first line of a one-line secret whose spaces are characters of the
+/// secret (a HashKey, a password): only the line terminator is removed. Any
+/// further non-empty line is refused, as [`single_line`] does, rather than
+/// silently ignored (it may be the secret the operator meant).
+///
+/// # Errors
+/// [`Failure::Input`] when a later line is not empty.
+pub fn first_line_only<'a>(text: &'a str, what: &str) -> Result<&'a str, Failure> {
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or("");
+    if lines.any(|l| !l.trim().is_empty()) {
+        return Err(Failure::Input(format!(
+            "expected {what} on one line of stdin, found several lines"
+        )));
+    }
+    Ok(first)
+}
+
+/// Writes one line of secret output (a key, a share, a Super PIN) to stdout:
+/// copied once into a zeroizing buffer of its exact size and written to
+/// file descriptor 1 directly. std's stdout buffer would keep a copy of the
+/// line for the rest of the process.
+///
+/// # Errors
+/// [`Failure::Output`] when stdout is closed or cannot be written.
+pub fn out_secret(line: &str) -> CmdResult {
+    let mut buf = Zeroizing::new(Vec::with_capacity(line.len().saturating_add(1)));
+    buf.extend_from_slice(line.as_bytes());
+    buf.push(b'\n');
+    out_secret_bytes(&buf)
+}
+
+/// Writes secret bytes to stdout as they are, directly to file descriptor 1
+/// (after anything written through [`out`] before), without a copy in std's
+/// stdout buffer.
+///
+/// # Errors
+/// [`Failure::Output`] when stdout is closed or cannot be written.
+pub fn out_secret_bytes(bytes: &[u8]) -> CmdResult {
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    lock.flush().map_err(Failure::Output)?;
+    let mut fd = lock
+        .as_fd()
+        .try_clone_to_owned()
+        .map(File::from)
+        .map_err(Failure::Output)?;
+    fd.write_all(bytes).map_err(Failure::Output)
 }

@@ -20,6 +20,15 @@ mod cmd_shamir;
 mod cmd_superpin;
 mod demo;
 mod io;
+mod process_hygiene;
+mod terminal;
+#[cfg(test)]
+mod wiped_memory_tests;
+
+/// Unit tests only: inspects blocks as they are freed (wiped_memory_tests.rs).
+#[cfg(test)]
+#[global_allocator]
+static ALLOC: keyward_test_alloc::InspectingAlloc = keyward_test_alloc::InspectingAlloc;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -95,6 +104,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    // Before any command reads a secret (docs/design.md, "Process hygiene").
+    if let Err(e) = process_hygiene::harden() {
+        let _ = writeln!(std::io::stderr().lock(), "keyward: error: {e}");
+        return ExitCode::from(1);
+    }
     let result = match cli.command {
         Command::Key(c) => cmd_key::run(c),
         Command::Kcv(a) => cmd_kcv::run(&a),

@@ -32,6 +32,54 @@ impl fmt::Display for CharClass {
     }
 }
 
+/// What kind of character a non-hex character in hex input is.
+///
+/// The character itself is never shown: hex input is usually a key, and
+/// whatever was typed or piped in its place (a HashKey, a passphrase, a
+/// share) may be secret too. The class and the position are enough to find
+/// the typo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HexCharClass {
+    /// An ASCII letter other than `a`..`f` and `A`..`F`.
+    Letter,
+    /// Printable ASCII that is neither a letter, a digit nor a space:
+    /// punctuation or a symbol.
+    Punctuation,
+    /// An ASCII control character that is not whitespace.
+    Control,
+    /// A character outside ASCII.
+    NonAscii,
+}
+
+impl HexCharClass {
+    /// The class of `c`, a character that is neither a hex digit nor ASCII
+    /// whitespace.
+    #[must_use]
+    pub const fn of(c: char) -> Self {
+        if c.is_ascii_alphabetic() {
+            Self::Letter
+        } else if c.is_ascii_control() {
+            Self::Control
+        } else if c.is_ascii() {
+            Self::Punctuation
+        } else {
+            Self::NonAscii
+        }
+    }
+}
+
+impl fmt::Display for HexCharClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Letter => "a letter other than A-F",
+            Self::Punctuation => "a punctuation mark or symbol",
+            Self::Control => "a control character",
+            Self::NonAscii => "a non-ASCII character",
+        })
+    }
+}
+
 /// Errors of `keyward-core`: malformed input and failed checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -50,11 +98,11 @@ pub enum Error {
     },
     /// A character that is neither a hex digit nor whitespace.
     HexCharacter {
-        /// 1-based position of the character in the input (whitespace counted).
+        /// 1-based position of the character in the input, in characters
+        /// (whitespace counted).
         position: usize,
-        /// The offending character. It is not a hex digit, so it is not part
-        /// of any key value.
-        character: char,
+        /// What kind of character it is; the character itself is not kept.
+        class: HexCharClass,
     },
     /// A byte slice has the wrong length for the key type.
     KeyLength {
@@ -154,12 +202,9 @@ impl fmt::Display for Error {
                 f,
                 "expected 32, 48 or 64 hex digits (an AES-128, AES-192 or AES-256 key), found {found}"
             ),
-            Self::HexCharacter {
-                position,
-                character,
-            } => write!(
+            Self::HexCharacter { position, class } => write!(
                 f,
-                "invalid hex character {character:?} at position {position}"
+                "character {position} is not a hex digit: {class} (expected 0-9, A-F or whitespace; the character is not shown)"
             ),
             Self::KeyLength { expected, found } => {
                 write!(f, "expected a {expected}-byte key, found {found} bytes")

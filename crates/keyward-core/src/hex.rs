@@ -5,23 +5,24 @@
 //! the digits are decoded by `base16ct` in constant time; only when the input
 //! is already known to be invalid is it scanned to name the first bad character.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, HexCharClass, Result};
 
 /// Number of non-whitespace characters in `input`.
 pub(crate) fn digit_count(input: &str) -> usize {
     input.chars().filter(|c| !c.is_ascii_whitespace()).count()
 }
 
-/// The first character that is neither whitespace nor a hex digit, with its
-/// 1-based position. Only called on input already known to be invalid.
+/// The first character that is neither whitespace nor a hex digit: its
+/// 1-based position and its class, never the character (it may be a piece of
+/// a secret). Only called on input already known to be invalid.
 pub(crate) fn first_bad_character(input: &str) -> Option<Error> {
     input
         .chars()
         .zip(1usize..)
         .find(|(c, _)| !c.is_ascii_whitespace() && !c.is_ascii_hexdigit())
-        .map(|(character, position)| Error::HexCharacter {
+        .map(|(c, position)| Error::HexCharacter {
             position,
-            character,
+            class: HexCharClass::of(c),
         })
 }
 
@@ -105,7 +106,7 @@ mod tests {
             decode_into("2b7e 15g6", &mut out),
             Err(Error::HexCharacter {
                 position: 8,
-                character: 'g'
+                class: HexCharClass::Letter
             })
         );
         assert_eq!(out, [0; 4], "partial output is wiped");
@@ -114,7 +115,7 @@ mod tests {
             decode_into("zz", &mut out),
             Err(Error::HexCharacter {
                 position: 1,
-                character: 'z'
+                class: HexCharClass::Letter
             })
         );
         // Non-ASCII: position counts characters, not bytes.
@@ -122,9 +123,47 @@ mod tests {
             decode_into("é0112233", &mut out),
             Err(Error::HexCharacter {
                 position: 1,
-                character: 'é'
+                class: HexCharClass::NonAscii
             })
         );
+        assert_eq!(
+            decode_into("00#1", &mut out[..2]),
+            Err(Error::HexCharacter {
+                position: 3,
+                class: HexCharClass::Punctuation
+            })
+        );
+        assert_eq!(
+            decode_into("00\u{7}1", &mut out[..2]),
+            Err(Error::HexCharacter {
+                position: 3,
+                class: HexCharClass::Control
+            })
+        );
+    }
+
+    /// The message names the position and the class, never the character:
+    /// a HashKey piped where a key is expected keeps all its characters.
+    #[test]
+    fn the_message_never_shows_the_character() {
+        extern crate std;
+        use std::{format, string::ToString};
+        let mut out = [0u8; 16];
+        for secret in [
+            "Site-HashKey/for:demo#2026-11-22",
+            "S3cr3t!Pässwörd~~~~~~~~~~~~~~~~~",
+        ] {
+            let message = decode_into(secret, &mut out).unwrap_err().to_string();
+            let first_bad = secret.chars().find(|c| !c.is_ascii_hexdigit()).unwrap();
+            assert!(
+                message.starts_with("character 1 is not a hex digit: a letter other than A-F"),
+                "{message}"
+            );
+            for c in secret.chars().filter(|c| !c.is_ascii_hexdigit()) {
+                assert!(!message.contains(&format!("'{c}'")), "{c:?} in {message}");
+            }
+            assert!(!message.contains(first_bad), "{first_bad:?} in {message}");
+        }
     }
 
     #[test]

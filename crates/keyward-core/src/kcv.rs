@@ -163,7 +163,7 @@ impl ExpectedKcv {
     /// Parses 6, 8 or 10 hex digits (whitespace ignored, any case).
     ///
     /// # Errors
-    /// [`Error::HexCharacter`] naming a non-hex character, [`Error::KcvFormat`]
+    /// [`Error::HexCharacter`] locating a non-hex character, [`Error::KcvFormat`]
     /// for a wrong number of digits.
     pub fn parse(s: &str) -> Result<Self> {
         let found = crate::hex::digit_count(s);
@@ -361,7 +361,7 @@ mod tests {
             ExpectedKcv::parse("1A0B2X"),
             Err(Error::HexCharacter {
                 position: 6,
-                character: 'X'
+                class: crate::HexCharClass::Letter
             })
         );
     }

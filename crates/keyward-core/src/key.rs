@@ -205,8 +205,8 @@ macro_rules! aes_key {
             /// Parses the key from hex (any case, whitespace ignored).
             ///
             /// # Errors
-            /// [`Error::HexCharacter`] with the first bad character and its
-            /// position, or [`Error::HexLength`] with digits expected and found.
+            /// [`Error::HexCharacter`] with the position and class of the first
+            /// bad character, or [`Error::HexLength`] with digits expected and found.
             pub fn from_hex(s: &str) -> Result<Self> {
                 SecretBytes::from_hex(s).map(Self)
             }
@@ -323,7 +323,7 @@ impl AesKey {
     /// Parses 32, 48 or 64 hex digits (any case, whitespace ignored).
     ///
     /// # Errors
-    /// [`Error::HexCharacter`] with the first bad character and its position,
+    /// [`Error::HexCharacter`] with the first bad character's position and class,
     /// or [`Error::AesHexLength`] with the number of digits found.
     pub fn from_hex(s: &str) -> Result<Self> {
         match crate::hex::digit_count(s) {
@@ -443,7 +443,7 @@ mod tests {
             Aes128Key::from_hex("2b7e151628aed2a6abf7158809cf4f3q"),
             Err(Error::HexCharacter {
                 position: 32,
-                character: 'q'
+                class: crate::HexCharClass::Letter
             })
         );
         assert_eq!(

@@ -27,7 +27,7 @@ pub mod hex;
 mod kcv;
 mod key;
 
-pub use error::{CharClass, Error, Result};
+pub use error::{CharClass, Error, HexCharClass, Result};
 pub use hashkey::{BUILTIN_DEFAULT, HKDF_SALT, HashKey, INFO_PREFIX, KEY_ID_LABEL, KeyId, Purpose};
 pub use kcv::{ExpectedKcv, Kcv, KcvMethod, aes_cmac};
 pub use key::{Aes128Key, Aes192Key, Aes256Key, AesKey, KeyLength, SecretBytes};

@@ -12,7 +12,7 @@
 
 use keyward_core::components::{self, ComponentInput};
 use keyward_core::rand_core::{TryCryptoRng, TryRng};
-use keyward_core::{AesKey, Error, ExpectedKcv, HashKey, KcvMethod, KeyLength};
+use keyward_core::{AesKey, Error, ExpectedKcv, HashKey, HexCharClass, KcvMethod, KeyLength};
 use proptest::prelude::*;
 
 /// Replays bytes chosen by proptest as "randomness" (test only).
@@ -64,7 +64,7 @@ proptest! {
         let c = bad.chars().next().unwrap();
         hex[i] = c;
         let s: String = hex.into_iter().collect();
-        prop_assert_eq!(AesKey::from_hex(&s), Err(Error::HexCharacter { position: i + 1, character: c }));
+        prop_assert_eq!(AesKey::from_hex(&s), Err(Error::HexCharacter { position: i + 1, class: HexCharClass::of(c) }));
     }
 
     #[test]

@@ -162,7 +162,9 @@ impl AccountKeys {
     ) -> Result<Aes256Key> {
         let key = wrap::unwrap(kek, &Self::ad(&self.account_id, kind), wrapped)
             .ok_or(Error::Unlock { slot: kind })?;
-        Ok(Aes256Key::from_array(*key.expose_secret()))
+        // Copied from the unwrapped key (wiped when `key` drops) straight into
+        // the new key: no temporary array left on the stack.
+        Aes256Key::from_slice(key.expose_secret()).map_err(|_| Error::Unlock { slot: kind })
     }
 
     /// The account id (the first associated-data item of every slot).

@@ -241,11 +241,14 @@ pub(crate) struct Spec<const G: usize> {
     pub(crate) version: u8,
 }
 
-/// Parses `input` into the payload symbols of `G` groups.
-pub(crate) fn parse<const G: usize>(
+/// Parses `input` into the payload symbols of `G` groups, written into
+/// `payload` (the code's own storage, wiped when the code drops) only once
+/// every check has passed: no copy of the payload is returned by value.
+pub(crate) fn parse_into<const G: usize>(
     spec: &Spec<G>,
     input: &str,
-) -> Result<[[u8; PAYLOAD_SYMBOLS]; G]> {
+    payload: &mut [[u8; PAYLOAD_SYMBOLS]; G],
+) -> Result<()> {
     let kind = spec.kind;
     let mut symbols = Zeroizing::new([[0u8; GROUP_SYMBOLS]; G]);
     let mut n = 0usize;
@@ -310,13 +313,12 @@ pub(crate) fn parse<const G: usize>(
             expected: spec.version,
         });
     }
-    let mut payload = [[0u8; PAYLOAD_SYMBOLS]; G];
     for (p, s) in payload.iter_mut().zip(symbols.iter()) {
         for (d, v) in p.iter_mut().zip(s.iter()) {
             *d = *v;
         }
     }
-    Ok(payload)
+    Ok(())
 }
 
 /// Writes the code as `XXXXXX-XXXXXX-…` (uppercase) into `out`, which must be
@@ -373,6 +375,41 @@ pub(crate) fn pack<const G: usize>(payload: &[[u8; PAYLOAD_SYMBOLS]; G], out: &m
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The payload goes into the caller's storage only after every check:
+    /// a failed parse writes nothing (no partial payload to wipe), a good
+    /// one writes exactly the symbols encoded.
+    #[test]
+    fn parse_into_writes_only_after_every_check() {
+        let spec = Spec::<2> {
+            kind: CodeKind::RecoveryCode,
+            constants: [3, 7],
+            version: 1,
+        };
+        let payload = [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]];
+        let mut text = [0u8; 13];
+        assert_eq!(encode(&spec, &payload, &mut text), 13);
+        let text = core::str::from_utf8(&text).unwrap();
+        let mut out = [[31u8; PAYLOAD_SYMBOLS]; 2];
+        parse_into(&spec, text, &mut out).unwrap();
+        assert_eq!(out, payload);
+        // One symbol of group 2 changed: the check fails, nothing written.
+        let mut bad = text.as_bytes().to_vec();
+        bad[8] = if bad[8] == b'0' { b'1' } else { b'0' };
+        let bad = core::str::from_utf8(&bad).unwrap();
+        let mut out = [[31u8; PAYLOAD_SYMBOLS]; 2];
+        assert!(matches!(
+            parse_into(&spec, bad, &mut out),
+            Err(Error::Check { .. })
+        ));
+        assert_eq!(out, [[31u8; PAYLOAD_SYMBOLS]; 2]);
+        // Too short: nothing written either.
+        assert!(matches!(
+            parse_into(&spec, &text[..10], &mut out),
+            Err(Error::Length { .. })
+        ));
+        assert_eq!(out, [[31u8; PAYLOAD_SYMBOLS]; 2]);
+    }
 
     #[test]
     fn alphabet_round_trips_and_aliases() {

@@ -94,15 +94,16 @@ macro_rules! grouped_code {
             pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
                 let mut random = Zeroizing::new([0u8; $groups * PAYLOAD_SYMBOLS]);
                 rng.fill_bytes(random.as_mut_slice());
-                let mut payload = [[0u8; PAYLOAD_SYMBOLS]; $groups];
+                // Filled in place: the code (wiped on drop) is the only copy.
+                let mut code = Self { payload: [[0u8; PAYLOAD_SYMBOLS]; $groups] };
                 // One byte per symbol, low 5 bits: uniform because 32 divides 256.
-                for (d, r) in payload.iter_mut().flatten().zip(random.iter()) {
+                for (d, r) in code.payload.iter_mut().flatten().zip(random.iter()) {
                     *d = *r & 0x1f;
                 }
-                if let Some(v) = payload.first_mut().and_then(|g| g.first_mut()) {
+                if let Some(v) = code.payload.first_mut().and_then(|g| g.first_mut()) {
                     *v = Self::VERSION;
                 }
-                Self { payload }
+                code
             }
 
             /// Parses a code: any case, hyphens and whitespace ignored (or
@@ -116,7 +117,11 @@ macro_rules! grouped_code {
             /// [`Error::Check`](crate::Error::Check) naming **every** group
             /// whose check fails; [`Error::Version`](crate::Error::Version).
             pub fn parse(input: &str) -> Result<Self> {
-                code::parse(&Self::SPEC, input).map(|payload| Self { payload })
+                // Parsed into the code's own storage (wiped on drop, also
+                // when parsing fails half-way).
+                let mut code = Self { payload: [[0u8; PAYLOAD_SYMBOLS]; $groups] };
+                code::parse_into(&Self::SPEC, input, &mut code.payload)?;
+                Ok(code)
             }
 
             /// Builds a code from its payload symbols (0..=31 each, version
@@ -126,11 +131,11 @@ macro_rules! grouped_code {
                 if symbols.iter().any(|s| *s > 31) || symbols.first() != Some(&Self::VERSION) {
                     return None;
                 }
-                let mut payload = [[0u8; PAYLOAD_SYMBOLS]; $groups];
-                for (d, s) in payload.iter_mut().flatten().zip(symbols.iter()) {
+                let mut code = Self { payload: [[0u8; PAYLOAD_SYMBOLS]; $groups] };
+                for (d, s) in code.payload.iter_mut().flatten().zip(symbols.iter()) {
                     *d = *s;
                 }
-                Some(Self { payload })
+                Some(code)
             }
 
             /// The displayed form as ASCII bytes, zeroized on drop.
