@@ -6,6 +6,7 @@
 // main -> commands (cmd_*.rs, demo/) -> library: no command module imports
 // another command's or the demo's items, except the demo, which tells its
 // stories with the library and the commands' file helpers.
+mod age_delivery;
 mod cmd_blob;
 mod cmd_card;
 mod cmd_ceremony;
