@@ -61,6 +61,16 @@ pub enum CeremonyCommand {
     /// the same card twice, too few cards, KCV mismatch (one line
     /// `keyward: error: ...` on stderr); 2 usage error.
     Recover(RecoverArgs),
+    /// Write a new set of the same backup key: K cards of the old set
+    /// rebuild it, a new set (new set id, new K and N) is written to DIR
+    /// and read back.
+    ///
+    /// Old cards are read as by `ceremony recover` (--pin-file or stdin);
+    /// the new cards get their PINs as `ceremony backup` sets them. Prints on
+    /// stdout `KCV XXXXXX` (the same key's), then one line per new card: its
+    /// path, a tab, its label. The old set still rebuilds the key until the
+    /// key itself is rotated.
+    Reshare(crate::cmd_reshare::ReshareArgs),
 }
 
 #[derive(Debug, Args)]
@@ -104,6 +114,7 @@ pub fn run(cmd: CeremonyCommand) -> CmdResult {
     match cmd {
         CeremonyCommand::Backup(a) => backup_cmd(&a),
         CeremonyCommand::Recover(a) => recover_cmd(&a),
+        CeremonyCommand::Reshare(a) => crate::cmd_reshare::run(&a),
     }
 }
 

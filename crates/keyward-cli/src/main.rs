@@ -16,6 +16,7 @@ mod cmd_kcv;
 mod cmd_key;
 mod cmd_pinhash;
 mod cmd_pkcs11;
+mod cmd_reshare;
 mod cmd_shamir;
 mod cmd_superpin;
 mod demo;
