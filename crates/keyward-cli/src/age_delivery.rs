@@ -218,7 +218,12 @@ pub fn write_sealed(
     Ok(())
 }
 
-fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+/// Writes a new file (never over an existing one): a 0600 temporary file in
+/// the same directory, fsync, rename, fsync of the directory.
+///
+/// # Errors
+/// [`Failure::Input`] naming the file.
+pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

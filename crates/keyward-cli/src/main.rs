@@ -19,6 +19,8 @@ mod cmd_pkcs11;
 mod cmd_reshare;
 mod cmd_shamir;
 mod cmd_superpin;
+mod cmd_superpin_sheet;
+mod cmd_superpin_url;
 mod demo;
 mod io;
 

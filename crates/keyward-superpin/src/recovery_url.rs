@@ -36,8 +36,9 @@ pub const RECOVERY_URL_TOKEN_VERSION: u8 = 1;
 pub const RECOVERY_URL_TOKEN_LEN: usize = 82;
 /// Length of a token's text form (unpadded Base64url) in characters.
 pub const RECOVERY_URL_TOKEN_CHARS: usize = 110;
-/// Longest validity a token may be issued with: 30 days.
-pub const MAX_TOKEN_VALIDITY_SECS: u64 = 30 * 24 * 3600;
+/// Longest validity a token may be issued with: 1826 days (five years; a
+/// printed recovery sheet is kept for long).
+pub const MAX_TOKEN_VALIDITY_SECS: u64 = 1826 * 86_400;
 /// HMAC prefix of the account tag (followed by a zero byte and the account id).
 pub const ACCOUNT_TAG_LABEL: &[u8] = b"keyward/recovery-url/v1/account";
 /// HMAC prefix of the token MAC (followed by a zero byte and token bytes 0..50).
