@@ -328,3 +328,85 @@ pub fn open_all(
     }
     Ok(all)
 }
+
+/// `--recipient`/`--recipients-file` of `ceremony backup`: each card's
+/// share is also delivered sealed to its custodian.
+#[derive(Debug, clap::Args)]
+pub struct SealTo {
+    /// Also deliver card i's share sealed with age to the i-th recipient
+    /// (age1… or ssh-ed25519 …), one per card in card order, as
+    /// DIR/share-i.age: the SLIP-0039 words `shamir combine` reads (the
+    /// cards' passphrase is empty).
+    #[arg(long = "recipient", value_name = "RECIPIENT")]
+    recipients: Vec<String>,
+    /// File of recipients, one per line in card order (blank lines and `#`
+    /// comments skipped).
+    #[arg(long, value_name = "FILE", conflicts_with = "recipients")]
+    recipients_file: Option<PathBuf>,
+}
+
+/// Where and to whom the cards' shares are delivered (checked before any
+/// card is written).
+#[derive(Debug)]
+pub struct Delivery {
+    custodians: Vec<Custodian>,
+    paths: Vec<PathBuf>,
+}
+
+impl SealTo {
+    /// Parses the recipients, checks one per card and that no
+    /// `DIR/share-i.age` exists; `None` without recipients.
+    ///
+    /// # Errors
+    /// As [`custodians`], [`check_count`]; [`Failure::Input`] for an
+    /// existing file.
+    pub fn prepare(&self, dir: &Path, cards: usize) -> Result<Option<Delivery>, Failure> {
+        if self.recipients.is_empty() && self.recipients_file.is_none() {
+            return Ok(None);
+        }
+        let custodians = custodians(&self.recipients, self.recipients_file.as_deref())?;
+        check_count(&custodians, cards)?;
+        let paths = sealed_paths(dir, "share", cards);
+        if let Some(p) = paths.iter().find(|p| p.exists()) {
+            return Err(Failure::Input(format!(
+                "{} exists: refusing to overwrite a sealed share",
+                p.display()
+            )));
+        }
+        Ok(Some(Delivery { custodians, paths }))
+    }
+}
+
+impl Delivery {
+    /// Reads each card's share with `pin` (a right PIN leaves its try
+    /// counter as it was) and writes it sealed to the card's custodian.
+    /// Prints one line per file: its path, a tab, the recipient.
+    ///
+    /// # Errors
+    /// [`Failure::Input`] naming the card or the file.
+    pub fn deliver<S: keyward::backup::CardStore>(
+        &self,
+        stores: &mut [S],
+        pin: &[u8],
+    ) -> crate::io::CmdResult {
+        let mut items = Vec::with_capacity(stores.len());
+        for (i, (store, path)) in stores.iter_mut().zip(&self.paths).enumerate() {
+            let bytes = store
+                .unlock(Some(pin))
+                .map_err(|e| Failure::Input(format!("card {}: {e}", i + 1)))?;
+            let share = keyward_shamir::slip39::Share::from_bytes(&bytes, i + 1)
+                .map_err(|e| Failure::Input(format!("card {}: {e}", i + 1)))?;
+            let mut line = share.to_mnemonic();
+            line.push('\n');
+            items.push((path.clone(), line));
+        }
+        if let Some(dir) = self.paths.first().and_then(|p| p.parent()) {
+            prepare_dir(dir, &self.paths)?;
+        }
+        write_sealed(&items, &self.custodians)?;
+        for (path, c) in self.paths.iter().zip(&self.custodians) {
+            crate::io::out(&format!("{}\t{}", path.display(), c.text))?;
+        }
+        Ok(())
+    }
+}

@@ -95,6 +95,8 @@ pub struct BackupArgs {
     /// Argon2id passes (default OWASP's).
     #[arg(long, default_value_t = Argon2Params::OWASP.t_cost)]
     argon2_passes: u32,
+    #[command(flatten)]
+    seal_to: crate::age_delivery::SealTo,
 }
 
 #[derive(Debug, Args)]
@@ -198,6 +200,7 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
             p.display()
         )));
     }
+    let delivery = a.seal_to.prepare(&a.out, paths.len())?;
     std::fs::create_dir_all(&a.out)
         .map_err(|e| Failure::Input(format!("creating {}: {e}", a.out.display())))?;
     let mut stores: Vec<FileCard> = paths.iter().map(FileCard::new).collect();
@@ -212,6 +215,9 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
     io::out(&format!("KCV {}", made.kcv))?;
     for (i, path) in (1..=a.shares).zip(&paths) {
         io::out(&format!("{}\t{}", path.display(), opts.label(i)))?;
+    }
+    if let Some(d) = delivery {
+        d.deliver(&mut stores, backup::DEFAULT_PIN)?;
     }
     Ok(())
 }

@@ -366,3 +366,95 @@ fn recipients_file_and_usage_errors_name_the_recipient() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).lines().nth(1).unwrap().starts_with("KCV "));
 }
+
+#[test]
+fn ceremony_backup_delivers_each_cards_share_sealed_to_its_custodian() {
+    if !tools_present(&["age", "age-keygen"]) {
+        return;
+    }
+    let dir = tmp("ceremony");
+    let custodians = [
+        age_custodian(&dir, "c1"),
+        age_custodian(&dir, "c2"),
+        age_custodian(&dir, "c3"),
+    ];
+    let out = dir.join("cards");
+    let mut args = vec![
+        "ceremony",
+        "backup",
+        "--threshold",
+        "2",
+        "--shares",
+        "3",
+        "--out",
+        s(&out),
+        "--argon2-memory",
+        "64",
+        "--argon2-passes",
+        "1",
+    ];
+    for c in &custodians {
+        args.push("--recipient");
+        args.push(&c.recipient);
+    }
+    let o = keyward(&args, "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listing = stdout(&o);
+    for (i, c) in custodians.iter().enumerate() {
+        let line = format!(
+            "{}\t{}",
+            out.join(format!("share-{}.age", i + 1)).display(),
+            c.recipient
+        );
+        assert!(listing.lines().any(|l| l == line), "{listing}");
+    }
+    // The key as the cards give it.
+    let o = keyward(
+        &[
+            "ceremony",
+            "recover",
+            s(&out.join("card-1.kwcard")),
+            s(&out.join("card-2.kwcard")),
+        ],
+        "123456\n123456\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let key = stdout(&o).trim().to_owned();
+    // Each custodian opens their own file only; two files combine to the key.
+    let mut shares = Vec::new();
+    for (i, c) in custodians.iter().enumerate() {
+        let file = out.join(format!("share-{}.age", i + 1));
+        assert!(age_decrypt(&custodians[(i + 1) % 3].identity, &file).is_none());
+        shares.push(age_decrypt(&c.identity, &file).unwrap());
+    }
+    let o = keyward(
+        &["shamir", "combine"],
+        &format!("{}{}", shares[2], shares[0]),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().next().unwrap(), key);
+    // A wrong recipient count is a usage error before any card is written.
+    let out2 = dir.join("cards2");
+    let o = keyward(
+        &[
+            "ceremony",
+            "backup",
+            "--threshold",
+            "2",
+            "--shares",
+            "3",
+            "--out",
+            s(&out2),
+            "--recipient",
+            &custodians[0].recipient,
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("3 shares, found 1 recipients"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out2.exists());
+}
