@@ -318,10 +318,17 @@ pub fn open_all(
     paths: &[PathBuf],
     identities: &[Box<dyn age::Identity>],
 ) -> Result<Zeroizing<String>, Failure> {
-    let mut all = Zeroizing::new(String::new());
+    let mut texts = Vec::with_capacity(paths.len());
     for p in paths {
-        let text = open_sealed(p, identities)?;
-        all.push_str(&text);
+        texts.push(open_sealed(p, identities)?);
+    }
+    // One allocation of the final size: no share is left behind in a
+    // reallocated buffer.
+    let mut all = Zeroizing::new(String::with_capacity(
+        texts.iter().map(|t| t.len() + 1).sum(),
+    ));
+    for text in &texts {
+        all.push_str(text);
         if !text.ends_with('\n') {
             all.push('\n');
         }
@@ -396,9 +403,7 @@ impl Delivery {
                 .map_err(|e| Failure::Input(format!("card {}: {e}", i + 1)))?;
             let share = keyward_shamir::slip39::Share::from_bytes(&bytes, i + 1)
                 .map_err(|e| Failure::Input(format!("card {}: {e}", i + 1)))?;
-            let mut line = share.to_mnemonic();
-            line.push('\n');
-            items.push((path.clone(), line));
+            items.push((path.clone(), with_newline(&share.to_mnemonic())));
         }
         if let Some(dir) = self.paths.first().and_then(|p| p.parent()) {
             prepare_dir(dir, &self.paths)?;
@@ -409,4 +414,12 @@ impl Delivery {
         }
         Ok(())
     }
+}
+
+/// `line` followed by a newline, in a zeroizing string allocated once.
+pub fn with_newline(line: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(line.len() + 1));
+    out.push_str(line);
+    out.push('\n');
+    out
 }

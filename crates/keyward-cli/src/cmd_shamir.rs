@@ -232,10 +232,7 @@ fn split(args: &SplitArgs) -> CmdResult {
                 Format::Words => share.to_mnemonic(),
                 Format::Hex => keyward_core::hex::to_lower_zeroizing(&share.to_bytes()),
             })
-            .map(|mut line| {
-                line.push('\n');
-                line
-            })
+            .map(|line| age_delivery::with_newline(&line))
             .collect();
         let paths = age_delivery::sealed_paths(dir, "share", lines.len());
         age_delivery::prepare_dir(dir, &paths)?;

@@ -178,18 +178,23 @@ const TITLE: &str = "keyward Super PIN recovery sheet";
 const KEEP: &str = "Keep this sheet private: the Super PIN unlocks your account.";
 const SCAN: &str = "Recovery URL: scan to receive a one-time Recovery Code by e-mail.";
 
-fn pin_rows(sheet: &Sheet) -> Vec<Zeroizing<String>> {
+/// The 9 groups in 3 numbered rows ("1 XXXXXX   2 XXXXXX   3 XXXXXX"), each
+/// built in one zeroizing allocation (no temporary copy of a group).
+fn pin_rows(sheet: &Sheet, indent: &str) -> Vec<Zeroizing<String>> {
     sheet
         .groups
         .chunks(3)
         .enumerate()
         .map(|(r, row)| {
-            let mut line = Zeroizing::new(String::new());
+            let mut line = Zeroizing::new(String::with_capacity(indent.len() + 64));
+            line.push_str(indent);
             for (c, g) in row.iter().enumerate() {
                 if c > 0 {
                     line.push_str("   ");
                 }
-                line.push_str(&format!("{} {}", r * 3 + c + 1, g.as_str()));
+                line.push_str(&(r * 3 + c + 1).to_string());
+                line.push(' ');
+                line.push_str(g.as_str());
             }
             line
         })
@@ -293,7 +298,7 @@ fn render_png(sheet: &Sheet, qr: &QrCode) -> Result<Zeroizing<Vec<u8>>, Failure>
     y += 60;
     c.text(MARGIN, y, 2, KEEP);
     y += 40;
-    for row in pin_rows(sheet) {
+    for row in pin_rows(sheet, "") {
         c.text(MARGIN, y, 4, &row);
         y += 56;
     }
@@ -308,7 +313,9 @@ fn render_png(sheet: &Sheet, qr: &QrCode) -> Result<Zeroizing<Vec<u8>>, Failure>
     }
     y += 16;
     c.text(MARGIN, y, 2, &valid_line(sheet));
-    let mut out = Zeroizing::new(Vec::new());
+    // Room for the whole encoded image up front (deflate never grows it by
+    // more than a few bytes per block), so no reallocation leaves a copy.
+    let mut out = Zeroizing::new(Vec::with_capacity(c.px.len() + c.h + 65_536));
     {
         let w = u32::try_from(c.w).map_err(|_| Failure::Input("sheet too large".to_owned()))?;
         let h = u32::try_from(c.h).map_err(|_| Failure::Input("sheet too large".to_owned()))?;
@@ -325,11 +332,17 @@ fn render_png(sheet: &Sheet, qr: &QrCode) -> Result<Zeroizing<Vec<u8>>, Failure>
 
 // ---- SVG ----
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// Appends `t` XML-escaped, character by character (no temporary copy).
+fn push_escaped(out: &mut String, t: &str) {
+    for ch in t.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
 }
 
 fn render_svg(sheet: &Sheet, qr: &QrCode) -> Zeroizing<String> {
@@ -337,7 +350,10 @@ fn render_svg(sheet: &Sheet, qr: &QrCode) -> Zeroizing<String> {
     let qr_px = (n + 2 * QR_QUIET) * QR_MODULE;
     let url = url_lines(&sheet.url, 68);
     let h = 60 + 40 + 90 + 40 + 3 * 56 + 40 + 40 + qr_px + 20 + url.len() * 24 + 40 + 60;
-    let mut s = Zeroizing::new(String::new());
+    // One allocation large enough for the whole document (about 40 bytes
+    // per dark module plus the text), so the Super PIN is never left behind
+    // in a reallocated buffer.
+    let mut s = Zeroizing::new(String::with_capacity(n * n * 40 + 16_384));
     s.push_str(&format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" \
          width=\"{PNG_W}\" height=\"{h}\" viewBox=\"0 0 {PNG_W} {h}\">\n\
@@ -346,9 +362,10 @@ fn render_svg(sheet: &Sheet, qr: &QrCode) -> Zeroizing<String> {
     ));
     let mut text = |y: usize, size: usize, t: &str| {
         s.push_str(&format!(
-            "<text x=\"{MARGIN}\" y=\"{y}\" font-size=\"{size}\" xml:space=\"preserve\">{}</text>\n",
-            xml_escape(t)
+            "<text x=\"{MARGIN}\" y=\"{y}\" font-size=\"{size}\" xml:space=\"preserve\">"
         ));
+        push_escaped(&mut s, t);
+        s.push_str("</text>\n");
     };
     let mut y = 60 + 24;
     text(y, 28, TITLE);
@@ -359,7 +376,7 @@ fn render_svg(sheet: &Sheet, qr: &QrCode) -> Zeroizing<String> {
     y += 60;
     text(y, 20, KEEP);
     y += 50;
-    for row in pin_rows(sheet) {
+    for row in pin_rows(sheet, "") {
         text(y, 40, &row);
         y += 56;
     }
@@ -394,8 +411,8 @@ fn render_terminal(sheet: &Sheet, qr: &QrCode) -> CmdResult {
     io::out(&format!("Date:    {}", sheet.date))?;
     io::out("")?;
     io::out(KEEP)?;
-    for row in pin_rows(sheet) {
-        io::out(&format!("  {}", row.as_str()))?;
+    for row in pin_rows(sheet, "  ") {
+        io::out(&row)?;
     }
     io::out("")?;
     io::out(SCAN)?;
