@@ -1,4 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::std_instead_of_core,
+    clippy::cast_possible_truncation,
+    missing_docs
+)]
 //! The application PIN's cost per guess, the figure behind the honest limit
 //! in `docs/formats.md` ("Application PIN record"): whoever holds both the
 //! record and the device secret tries all 10^6 PINs offline at this cost
