@@ -71,6 +71,16 @@ pub enum CeremonyCommand {
     /// the same card twice, too few cards, KCV mismatch (one line
     /// `keyward: error: ...` on stderr); 2 usage error.
     Recover(RecoverArgs),
+    /// Write a new set of the same backup key: K cards of the old set
+    /// rebuild it, a new set (new set id, new K and N) is written to DIR
+    /// and read back.
+    ///
+    /// Old cards are read as by `ceremony recover` (--pin-file or stdin);
+    /// the new cards get their PINs as `ceremony backup` sets them. Prints on
+    /// stdout `KCV XXXXXX` (the same key's), then one line per new card: its
+    /// path, a tab, its label. The old set still rebuilds the key until the
+    /// key itself is rotated.
+    Reshare(crate::cmd_reshare::ReshareArgs),
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +126,8 @@ pub struct BackupArgs {
     /// Argon2id passes (default OWASP's).
     #[arg(long, default_value_t = Argon2Params::OWASP.t_cost)]
     argon2_passes: u32,
+    #[command(flatten)]
+    seal_to: crate::age_delivery::SealTo,
 }
 
 #[derive(Debug, Args)]
@@ -139,6 +151,7 @@ pub fn run(cmd: CeremonyCommand) -> CmdResult {
     match cmd {
         CeremonyCommand::Backup(a) => backup_cmd(&a),
         CeremonyCommand::Recover(a) => recover_cmd(&a),
+        CeremonyCommand::Reshare(a) => crate::cmd_reshare::run(&a),
     }
 }
 
@@ -221,6 +234,7 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
             p.display()
         )));
     }
+    let delivery = a.seal_to.prepare(out, paths.len())?;
     std::fs::create_dir_all(out)
         .map_err(|e| Failure::Input(format!("creating {}: {e}", out.display())))?;
     let mut stores: Vec<FileCard> = paths.iter().map(FileCard::new).collect();
@@ -235,6 +249,9 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
     io::out(&format!("KCV {}", made.kcv))?;
     for (i, path) in (1..=shares).zip(&paths) {
         io::out(&format!("{}\t{}", path.display(), opts.label(i)))?;
+    }
+    if let Some(d) = delivery {
+        d.deliver(&mut stores, backup::DEFAULT_PIN)?;
     }
     Ok(())
 }

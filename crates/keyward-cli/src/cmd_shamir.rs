@@ -8,6 +8,7 @@ use keyward_core::{Kcv, KcvMethod, KeyLength};
 use keyward_shamir::Error;
 use keyward_shamir::slip39::{self, GroupSpec, Params, Recovery};
 
+use crate::age_delivery;
 use crate::io::{self, CmdResult, Failure};
 
 impl From<Error> for Failure {
@@ -71,6 +72,25 @@ pub struct SplitArgs {
     /// stdin (16 to 32, even); its KCV, if any, goes to stderr.
     #[arg(long, value_parser = parse_generate)]
     generate: Option<u8>,
+    /// Seal share i to the i-th recipient instead of printing it: an age
+    /// X25519 recipient (age1…) or an SSH public key (ssh-ed25519 …), one
+    /// per share, in share order. Needs --out.
+    #[arg(long = "recipient", value_name = "RECIPIENT", requires = "out")]
+    recipients: Vec<String>,
+    /// File of recipients, one per line in share order (blank lines and
+    /// `#` comments skipped). Needs --out.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "out",
+        conflicts_with = "recipients"
+    )]
+    recipients_file: Option<PathBuf>,
+    /// Directory for the sealed shares DIR/share-1.age … DIR/share-N.age
+    /// (created 0700 if missing; existing files are not overwritten). stdout
+    /// lists each file with its recipient.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +103,14 @@ pub struct CombineArgs {
     #[arg(long, default_value_t = slip39::DEFAULT_MAX_ITERATION_EXPONENT,
           value_parser = clap::value_parser!(u8).range(0..=15))]
     max_iteration_exponent: u8,
+    /// An age identity file (AGE-SECRET-KEY-1… lines) or an unencrypted
+    /// OpenSSH private key; repeat for several custodians. With it the
+    /// shares come from the SEALED files instead of stdin.
+    #[arg(long = "identity", value_name = "FILE", requires = "sealed")]
+    identities: Vec<PathBuf>,
+    /// Sealed share files (share-i.age), opened with the --identity files.
+    #[arg(value_name = "SEALED", requires = "identities")]
+    sealed: Vec<PathBuf>,
 }
 
 /// `--generate N`: an even number of bytes, 16 to 32 (a SLIP-0039 master
@@ -166,6 +194,22 @@ fn split(args: &SplitArgs) -> CmdResult {
     let mut params =
         Params::groups(args.group_threshold, &groups).map_err(|e| Failure::Usage(e.to_string()))?;
     params.iteration_exponent = args.iteration_exponent;
+    let sealing = !args.recipients.is_empty() || args.recipients_file.is_some();
+    if args.out.is_some() && !sealing {
+        return Err(Failure::Usage(
+            "--out writes sealed shares only: give --recipient (one per share) or --recipients-file"
+                .to_owned(),
+        ));
+    }
+    // Recipients are checked before any share exists.
+    let custodians = if sealing {
+        let c = age_delivery::custodians(&args.recipients, args.recipients_file.as_deref())?;
+        let total: usize = groups.iter().map(|g| usize::from(g.count)).sum();
+        age_delivery::check_count(&c, total)?;
+        Some(c)
+    } else {
+        None
+    };
     let passphrase = read_passphrase(args.passphrase_file.as_ref())?;
     let mut rng = keyward_core::os_rng();
     let secret = match args.generate {
@@ -180,6 +224,28 @@ fn split(args: &SplitArgs) -> CmdResult {
         }
     };
     let shares = slip39::split(&secret, &passphrase, &params, &mut rng)?;
+    if let (Some(custodians), Some(dir)) = (custodians, args.out.as_deref()) {
+        let lines: Vec<Zeroizing<String>> = shares
+            .iter()
+            .flatten()
+            .map(|share| match args.format {
+                Format::Words => share.to_mnemonic(),
+                Format::Hex => keyward_core::hex::to_lower_zeroizing(&share.to_bytes()),
+            })
+            .map(|line| age_delivery::with_newline(&line))
+            .collect();
+        let paths = age_delivery::sealed_paths(dir, "share", lines.len());
+        age_delivery::prepare_dir(dir, &paths)?;
+        let items: Vec<_> = paths.iter().cloned().zip(lines).collect();
+        age_delivery::write_sealed(&items, &custodians)?;
+        for (path, c) in paths.iter().zip(&custodians) {
+            io::out(&format!("{}\t{}", path.display(), c.text))?;
+        }
+        if let Some(kcv) = kcv_of(&secret) {
+            io::note(&format!("KCV {kcv}"))?;
+        }
+        return Ok(());
+    }
     for (g, group) in shares.iter().enumerate() {
         if g > 0 {
             io::out("")?;
@@ -230,7 +296,15 @@ fn add_line(recovery: &mut Recovery, line: &str) -> Result<(), Error> {
 
 fn combine(args: &CombineArgs) -> CmdResult {
     let passphrase = read_passphrase(args.passphrase_file.as_ref())?;
-    let input = io::read_stdin_secret("the shares, one per line")?;
+    let input = if args.sealed.is_empty() {
+        io::read_stdin_secret("the shares, one per line")?
+    } else {
+        let mut identities = Vec::new();
+        for path in &args.identities {
+            identities.extend(age_delivery::read_identities(path)?);
+        }
+        age_delivery::open_all(&args.sealed, &identities)?
+    };
     let mut recovery = Recovery::new().with_max_iteration_exponent(args.max_iteration_exponent);
     for line in input.lines().map(str::trim).filter(|l| !l.is_empty()) {
         add_line(&mut recovery, line)?;

@@ -12,6 +12,14 @@ pub enum SuperpinCommand {
     /// Check a Super PIN (or Recovery Code) read from stdin: prints `OK`, or
     /// names every group that fails its check (exit 1).
     Check(CheckArgs),
+    /// Write the printable recovery sheet of a Super PIN read from stdin:
+    /// the account, the Super PIN in its 9 groups, the date and a QR code of
+    /// a one-use Recovery URL (PNG or SVG by --out's extension, or
+    /// --terminal).
+    Export(crate::cmd_superpin_sheet::ExportArgs),
+    /// Recovery URLs, the server side: new server key, issue, redeem.
+    #[command(subcommand)]
+    RecoveryUrl(crate::cmd_superpin_url::RecoveryUrlCommand),
 }
 
 #[derive(Debug, Args)]
@@ -29,6 +37,8 @@ impl From<Error> for Failure {
 
 pub fn run(cmd: SuperpinCommand) -> CmdResult {
     match cmd {
+        SuperpinCommand::Export(a) => crate::cmd_superpin_sheet::run(&a),
+        SuperpinCommand::RecoveryUrl(c) => crate::cmd_superpin_url::run(c),
         SuperpinCommand::Generate => {
             let pin = SuperPin::generate(&mut keyward_core::os_rng());
             io::out_secret(&pin.to_zeroizing_string())

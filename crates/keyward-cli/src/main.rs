@@ -7,6 +7,7 @@
 // another command's or the demo's items, except the demo, which tells its
 // stories with the library and the commands' file helpers.
 mod card_location;
+mod age_delivery;
 mod cmd_blob;
 mod cmd_card;
 mod cmd_ceremony;
@@ -16,8 +17,11 @@ mod cmd_kcv;
 mod cmd_key;
 mod cmd_pinhash;
 mod cmd_pkcs11;
+mod cmd_reshare;
 mod cmd_shamir;
 mod cmd_superpin;
+mod cmd_superpin_sheet;
+mod cmd_superpin_url;
 mod demo;
 mod io;
 mod process_hygiene;

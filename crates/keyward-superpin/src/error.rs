@@ -128,6 +128,14 @@ pub enum Record {
     AccountKeys,
     /// A Super PIN [`Repository`](crate::Repository) record.
     Repository,
+    /// A Recovery URL token ([`RecoveryUrlToken`](crate::RecoveryUrlToken)).
+    RecoveryUrlToken,
+    /// A [`UsedTokens`](crate::UsedTokens) record.
+    UsedTokens,
+    /// An application-PIN record ([`AppPinRecord`](crate::AppPinRecord)).
+    AppPin,
+    /// A device secret file ([`DeviceSecret`](crate::DeviceSecret)).
+    DeviceSecret,
 }
 
 impl fmt::Display for Record {
@@ -135,6 +143,10 @@ impl fmt::Display for Record {
         match self {
             Self::AccountKeys => f.write_str("account keys record"),
             Self::Repository => f.write_str("Super PIN repository record"),
+            Self::RecoveryUrlToken => f.write_str("Recovery URL token"),
+            Self::UsedTokens => f.write_str("used Recovery URL tokens record"),
+            Self::AppPin => f.write_str("application PIN record"),
+            Self::DeviceSecret => f.write_str("device secret file"),
         }
     }
 }
@@ -295,6 +307,68 @@ pub enum Error {
     },
     /// The wrapping primitive refused its input (internal; not expected).
     Wrap,
+    /// A Recovery URL token whose MAC does not verify under the server key:
+    /// forged, modified, or issued under another server key.
+    TokenForged,
+    /// A genuine Recovery URL token presented for another account than the
+    /// one it was issued for.
+    TokenForeignAccount,
+    /// A genuine Recovery URL token past its expiry.
+    TokenExpired {
+        /// Expiry (Unix seconds).
+        expired_at: u64,
+        /// The verifier's time (Unix seconds).
+        now: u64,
+    },
+    /// A genuine Recovery URL token issued after the verifier's time (the
+    /// server clock went backwards, or the token is not meant for it).
+    TokenNotYetValid {
+        /// Issue time (Unix seconds).
+        issued_at: u64,
+        /// The verifier's time (Unix seconds).
+        now: u64,
+    },
+    /// A genuine Recovery URL token that has already been redeemed.
+    TokenUsed,
+    /// A token's validity is zero or longer than the maximum.
+    TokenValidity {
+        /// Seconds asked for.
+        found: u64,
+        /// Maximum seconds.
+        max: u64,
+    },
+    /// The used-token record holds the maximum number of unexpired ids.
+    UsedTokensFull {
+        /// The maximum.
+        max: usize,
+    },
+    /// A Recovery URL (or its base) that is not of the expected form.
+    RecoveryUrl {
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// An application PIN that is not exactly 6 ASCII digits. Names the
+    /// number of characters only, never a character.
+    AppPinFormat {
+        /// Characters found.
+        found: usize,
+        /// Whether every character found was a digit.
+        digits_only: bool,
+    },
+    /// The application PIN does not open the record.
+    AppPinWrong {
+        /// Attempts left before the record locks.
+        tries_left: u8,
+    },
+    /// The application PIN record is locked after too many wrong PINs:
+    /// unlock with the password or the Super PIN and enrol a new PIN.
+    AppPinLocked {
+        /// Wrong PINs allowed.
+        max_tries: u8,
+    },
+    /// The device secret given is not the one the application PIN record
+    /// was made with (no attempt is counted).
+    DeviceSecretMismatch,
 }
 
 const ALPHABET_HINT: &str = "Crockford Base32: 0-9 and A-Z without I, L, O, U";
@@ -416,6 +490,53 @@ impl fmt::Display for Error {
                 write!(f, "the repository is full ({max} accounts escrowed)")
             }
             Self::Wrap => f.write_str("key wrapping failed"),
+            Self::TokenForged => f.write_str(
+                "the Recovery URL token is forged or damaged: its MAC does not verify under this server key",
+            ),
+            Self::TokenForeignAccount => f.write_str(
+                "the Recovery URL token was issued for another account than the one named in the URL",
+            ),
+            Self::TokenExpired { expired_at, now } => write!(
+                f,
+                "the Recovery URL token expired at {expired_at} (Unix time), it is now {now}: issue a new one"
+            ),
+            Self::TokenNotYetValid { issued_at, now } => write!(
+                f,
+                "the Recovery URL token is issued at {issued_at} (Unix time), after the server time {now}"
+            ),
+            Self::TokenUsed => f.write_str(
+                "the Recovery URL token has already been used; a Recovery URL works once: issue a new one",
+            ),
+            Self::TokenValidity { found, max } => write!(
+                f,
+                "a Recovery URL token is valid for 1 to {max} seconds, found {found}"
+            ),
+            Self::UsedTokensFull { max } => write!(
+                f,
+                "the used-token record holds {max} unexpired tokens, the maximum"
+            ),
+            Self::RecoveryUrl { expected } => write!(f, "invalid Recovery URL: expected {expected}"),
+            Self::AppPinFormat { found, digits_only } => {
+                if *digits_only {
+                    write!(f, "an application PIN is 6 digits, found {found} digits")
+                } else {
+                    write!(
+                        f,
+                        "an application PIN is 6 digits (0-9), found {found} characters, not all digits"
+                    )
+                }
+            }
+            Self::AppPinWrong { tries_left } => write!(
+                f,
+                "wrong application PIN; {tries_left} tries left before the PIN is locked"
+            ),
+            Self::AppPinLocked { max_tries } => write!(
+                f,
+                "the application PIN is locked after {max_tries} wrong PINs: unlock with the password or the Super PIN and set a new PIN"
+            ),
+            Self::DeviceSecretMismatch => f.write_str(
+                "the device secret is not the one this application PIN record was made with (no try counted)",
+            ),
         }
     }
 }

@@ -30,8 +30,10 @@ pub fn parse_codes(data: &[u8]) {
     }
 }
 
-/// Feeds `data` to the `AccountKeys` and `Repository` decoders; a record that
-/// decodes must re-encode to the same bytes.
+/// Feeds `data` to the `AccountKeys`, `Repository`, `UsedTokens`,
+/// `AppPinRecord` and device secret decoders, and (as text) to the Recovery
+/// URL and token parsers; a record that decodes must re-encode to the same
+/// bytes.
 #[cfg(feature = "alloc")]
 pub fn decode_records(data: &[u8]) {
     if let Ok(keys) = crate::AccountKeys::from_bytes(data) {
@@ -47,5 +49,36 @@ pub fn decode_records(data: &[u8]) {
             data,
             "Repository does not re-encode identically"
         );
+    }
+    if let Ok(used) = crate::UsedTokens::from_bytes(data) {
+        assert_eq!(
+            used.to_bytes(),
+            data,
+            "UsedTokens does not re-encode identically"
+        );
+    }
+    if let Ok(rec) = crate::AppPinRecord::from_bytes(data) {
+        assert_eq!(
+            rec.to_bytes().as_slice(),
+            data,
+            "AppPinRecord does not re-encode identically"
+        );
+    }
+    if let Ok(dev) = crate::DeviceSecret::from_file_bytes(data) {
+        assert_eq!(
+            dev.to_file_bytes().as_slice(),
+            data,
+            "DeviceSecret does not re-encode identically"
+        );
+    }
+    if let Ok(text) = core::str::from_utf8(data) {
+        if let Ok(t) = crate::RecoveryUrlToken::parse(text) {
+            assert_eq!(
+                crate::RecoveryUrlToken::parse(t.encode().as_str()).ok(),
+                Some(t),
+                "token text does not parse back"
+            );
+        }
+        let _ = crate::parse_recovery_url(text);
     }
 }
