@@ -116,9 +116,32 @@ where
     S: CardStore,
     R: CryptoRng + ?Sized,
 {
+    let pins = alloc::vec![DEFAULT_PIN; stores.len()];
+    create_on_with_pins(opts, stores, &pins, rng)
+}
+
+/// As [`create_on`], with card i + 1 sealed under `pins[i]` and read back
+/// with it. Every PIN is checked against
+/// [`NEW_PIN_POLICY`](super::NEW_PIN_POLICY) (except [`DEFAULT_PIN`],
+/// the appliance default) before any card is written.
+///
+/// # Errors
+/// As [`create_on`]; [`Error::Stores`] unless there is one PIN per store;
+/// a numbered [`StoreError::NewPin`](super::StoreError::NewPin).
+pub fn create_on_with_pins<S, R>(
+    opts: &BackupOptions,
+    stores: &mut [S],
+    pins: &[&[u8]],
+    rng: &mut R,
+) -> Result<Written>
+where
+    S: CardStore,
+    R: CryptoRng + ?Sized,
+{
     let key = Aes256Key::generate(rng);
-    write_cards(&key, opts, stores, rng)?;
-    let subsets = verify_read_back(stores, Some(DEFAULT_PIN))?;
+    write_cards_with_pins(&key, opts, stores, pins, rng)?;
+    let typed: Vec<Option<&[u8]>> = pins.iter().map(|p| Some(*p)).collect();
+    let subsets = verify_read_back_with_pins(stores, &typed)?;
     Ok(Written {
         kcv: key.kcv(),
         key,
@@ -144,12 +167,40 @@ where
     S: CardStore,
     R: CryptoRng + ?Sized,
 {
+    let pins = alloc::vec![DEFAULT_PIN; stores.len()];
+    write_cards_with_pins(key, opts, stores, &pins, rng)
+}
+
+/// As [`write_cards`], with card i + 1 sealed under `pins[i]`.
+///
+/// # Errors
+/// As [`create_on_with_pins`] except [`Error::ReadBack`].
+pub fn write_cards_with_pins<S, R>(
+    key: &Aes256Key,
+    opts: &BackupOptions,
+    stores: &mut [S],
+    pins: &[&[u8]],
+    rng: &mut R,
+) -> Result<()>
+where
+    S: CardStore,
+    R: CryptoRng + ?Sized,
+{
     let _ = BackupOptions::new(opts.threshold, opts.shares)?;
-    if stores.len() != usize::from(opts.shares) {
+    if stores.len() != usize::from(opts.shares) || pins.len() != stores.len() {
         return Err(Error::Stores {
             expected: usize::from(opts.shares),
-            found: stores.len(),
+            found: if pins.len() == stores.len() {
+                stores.len()
+            } else {
+                pins.len()
+            },
         });
+    }
+    for (i, pin) in pins.iter().enumerate() {
+        if *pin != DEFAULT_PIN {
+            super::soft::check_new_pin(Some(pin)).map_err(|e| numbered(e, card_no(i)))?;
+        }
     }
     check_label(&opts.label(opts.shares))?;
     let mut params = slip39::Params::single(opts.threshold, opts.shares).map_err(Error::Shamir)?;
@@ -158,7 +209,13 @@ where
     let groups =
         slip39::split(key.expose_secret(), PASSPHRASE, &params, rng).map_err(Error::Shamir)?;
     let kcv = key.kcv_with(KcvMethod::Cmac);
-    for ((i, share), store) in groups.iter().flatten().enumerate().zip(stores.iter_mut()) {
+    for (((i, share), store), pin) in groups
+        .iter()
+        .flatten()
+        .enumerate()
+        .zip(stores.iter_mut())
+        .zip(pins)
+    {
         let label = opts.label(share.member_index().saturating_add(1));
         let mut salt = [0u8; SALT_LEN];
         rng.fill_bytes(&mut salt);
@@ -169,7 +226,7 @@ where
             kcv: &kcv,
             argon2: opts.argon2,
             salt,
-            pin: DEFAULT_PIN,
+            pin,
         };
         store
             .write_share(&p, WriteMode::CreateNew)
@@ -194,13 +251,32 @@ pub(super) fn card_no(i: usize) -> NonZeroUsize {
 /// [`Error::HeaderMismatch`], [`Error::NotEnoughCards`], [`Error::ReadBack`]
 /// naming the failing subset.
 pub fn verify_read_back<S: CardStore>(stores: &mut [S], pin: Option<&[u8]>) -> Result<usize> {
+    let pins = alloc::vec![pin; stores.len()];
+    verify_read_back_with_pins(stores, &pins)
+}
+
+/// As [`verify_read_back`], unlocking card i + 1 with `pins[i]`.
+///
+/// # Errors
+/// As [`verify_read_back`]; [`Error::Stores`] unless there is one PIN per
+/// store.
+pub fn verify_read_back_with_pins<S: CardStore>(
+    stores: &mut [S],
+    pins: &[Option<&[u8]>],
+) -> Result<usize> {
     let n = stores.len();
+    if pins.len() != n {
+        return Err(Error::Stores {
+            expected: pins.len(),
+            found: n,
+        });
+    }
     let mut opened: Vec<Zeroizing<Vec<u8>>> = Vec::with_capacity(n);
     let mut first = None;
-    for (i, store) in stores.iter_mut().enumerate() {
+    for ((i, store), pin) in stores.iter_mut().enumerate().zip(pins) {
         let no = card_no(i);
         let header = store.read_header().map_err(|e| numbered(e, no))?;
-        let share = store.unlock(pin).map_err(|e| numbered(e, no))?;
+        let share = store.unlock(*pin).map_err(|e| numbered(e, no))?;
         super::recovery::parse_share(&share, &header, no)?;
         first.get_or_insert((header.threshold, header.kcv));
         opened.push(share);

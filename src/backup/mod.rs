@@ -67,22 +67,25 @@ mod error;
 mod file;
 #[cfg(feature = "fuzzing")]
 mod fuzz;
+mod pin;
 mod record;
 mod recovery;
 mod soft;
 mod store;
 
 pub use ceremony::{
-    Backup, BackupOptions, Written, create, create_on, verify_read_back, write_cards,
+    Backup, BackupOptions, Written, create, create_on, create_on_with_pins, verify_read_back,
+    verify_read_back_with_pins, write_cards, write_cards_with_pins,
 };
 pub use crypto::{SALT_LEN, SIV_KEY_INFO};
 pub use error::{BoxedError, Damage, Error, Result, StoreError, TriesLeft};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-pub use file::FileCard;
+pub use file::{FileCard, MAX_CARD_FILE_LEN};
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub use fuzz::fuzz_card_record;
+pub use pin::{PIN_LINE_CAP, PIN_MAX_DIGITS, PIN_MIN_DIGITS, PinShape, check_pin_shape};
 pub use record::{
     CHECKSUM_LEN, Card, MAGIC, MAX_LABEL_LEN, MAX_WRONG_PINS, SHARE_LEN, SealParams, VERSION,
 };
