@@ -2,13 +2,14 @@
 //! (`keyward::backup::FileCard`). The card file itself counts PIN tries
 //! (before the PIN is checked); this command only opens it and reads PINs.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use keyward::backup::{self, CardStore, FileCard, WriteMode};
+use keyward::backup::{self, CardStore, WriteMode};
+use subtle::ConstantTimeEq;
 
-use crate::cmd_ceremony::{EXIT_CODES, PinSource};
+use crate::card_pin::PinSource;
+use crate::cmd_ceremony::{EXIT_CODES, open_card};
 use crate::io::{self, CmdResult, Failure};
 
 impl From<backup::StoreError> for Failure {
@@ -68,22 +69,25 @@ pub fn run(cmd: CardCommand) -> CmdResult {
 }
 
 fn change_pin_cmd(path: &Path) -> CmdResult {
-    let mut card = FileCard::new(path);
+    let mut card = open_card(path);
     let header = card.read_header()?;
-    let terminal = std::io::stdin().is_terminal();
     let mut pins = PinSource::new(None)?;
-    let old = pins.next(&format!("current PIN of {}", header.label))?;
-    let new = pins.next("new PIN (6 to 16 digits)")?;
-    if terminal {
-        let again = pins.next("new PIN again")?;
-        if *again != *new {
+    let old = pins.next(&format!(
+        "current PIN of {} ({})",
+        header.label,
+        path.display()
+    ))?;
+    let new = pins.next(&format!("new PIN of {} (6 to 16 digits)", header.label))?;
+    if pins.is_terminal() {
+        let again = pins.next(&format!("new PIN of {}, again", header.label))?;
+        if !bool::from(again.as_slice().ct_eq(new.as_slice())) {
             return Err(Failure::Input(
-                "the two new PINs differ: PIN not changed".into(),
+                "the two new PINs differ: PIN not changed, no try spent".into(),
             ));
         }
     }
     let mut rng = keyward_core::os_rng();
-    card.change_pin(Some(old.as_bytes()), Some(new.as_bytes()), &mut rng)?;
+    card.change_pin(Some(old.as_slice()), Some(new.as_slice()), &mut rng)?;
     io::note(&format!("keyward: PIN of {} changed", header.label))?;
     Ok(())
 }
@@ -91,8 +95,8 @@ fn change_pin_cmd(path: &Path) -> CmdResult {
 /// Copies a card file one-to-one (refusing to overwrite `to`).
 pub fn copy_card(from: &Path, to: &Path) -> Result<backup::CardHeader, Failure> {
     Ok(backup::duplicate(
-        &mut FileCard::new(from),
-        &mut FileCard::new(to),
+        &mut open_card(from),
+        &mut open_card(to),
         WriteMode::CreateNew,
     )?)
 }
@@ -110,7 +114,7 @@ fn copy_cmd(from: &Path, to: &Path) -> CmdResult {
 }
 
 fn info_cmd(path: &Path) -> CmdResult {
-    let h = FileCard::new(path).read_header()?;
+    let h = open_card(path).read_header()?;
     io::out(&format!("label: {}", h.label))?;
     io::out(&format!("set id: {:04X}", h.set_id))?;
     io::out(&format!(

@@ -5,17 +5,21 @@
 //! its own PIN tries. `keyward card ...` is in `cmd_card.rs`.
 //!
 //! PINs are never taken from the command line: `--pin-file` (one line per
-//! card) or stdin. On a terminal, stdin is read with echo off (`rpassword`);; otherwise one line per PIN is read from stdin.
+//! card) or stdin; on a terminal, a prompt per PIN with echo off
+//! (`card_pin.rs`, which also refuses what cannot be a PIN before a card
+//! counts a try). `ceremony backup` writes the set into a staging directory
+//! and moves it into place after the read-back (`staging.rs`).
 
-use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use keyward::backup::{self, BackupOptions, CardRecovery, CardStore, FileCard};
 use keyward::superpin::Argon2Params;
-use keyward_core::zeroize::Zeroizing;
+use subtle::ConstantTimeEq;
 
+use crate::card_pin::{Pin, PinSource};
 use crate::io::{self, CmdResult, Failure};
+use crate::staging::Staging;
 
 impl From<backup::Error> for Failure {
     fn from(e: backup::Error) -> Self {
@@ -33,9 +37,14 @@ pub enum CeremonyCommand {
     /// Generate a backup key, split it k-of-n onto card files, read them back.
     ///
     /// Writes DIR/card-1.kwcard .. DIR/card-N.kwcard (refuses to overwrite),
-    /// every card with PIN 123456 (change it with `keyward card change-pin`).
-    /// Right after writing, every set of K cards is read back and must rebuild
-    /// the key with the same KCV. Prints on stdout `KCV XXXXXX`, then one line
+    /// files mode 0600, a directory it creates 0700. Each card gets its own
+    /// PIN as it is written: typed twice per card at a terminal (echo off),
+    /// or one line per card from --pin-file (or stdin); 6 to 16 digits, not
+    /// trivial. The appliance default 123456 on every card only with
+    /// --default-pin. The set is written into a private staging directory,
+    /// every set of K cards is read back there and must rebuild the key with
+    /// the same KCV, and only then are the cards moved into DIR; on any
+    /// failure nothing is left. Prints on stdout `KCV XXXXXX`, then one line
     /// per card: its path, a tab, its label. The key itself is not printed.
     ///
     /// Exit codes: 0 success; 1 bad input or failed read-back (one line
@@ -85,6 +94,14 @@ pub struct BackupArgs {
     /// Argon2id passes (default OWASP's).
     #[arg(long, default_value_t = Argon2Params::OWASP.t_cost)]
     argon2_passes: u32,
+    /// File with one new PIN per line, card 1 first.
+    #[arg(long, conflicts_with = "default_pin")]
+    pin_file: Option<PathBuf>,
+    /// Give every card the appliance default PIN 123456 (to be changed with
+    /// `keyward card change-pin`); `ceremony recover` and `card info` warn
+    /// while a card has it.
+    #[arg(long)]
+    default_pin: bool,
 }
 
 #[derive(Debug, Args)]
@@ -107,64 +124,44 @@ pub fn run(cmd: CeremonyCommand) -> CmdResult {
     }
 }
 
-// ---- PINs ----
-
-/// Where PINs come from: a file's lines, stdin's lines, or the terminal.
-pub enum PinSource {
-    Lines(std::vec::IntoIter<Zeroizing<String>>),
-    Stdin,
-    Terminal,
-}
-
-impl PinSource {
-    pub fn new(pin_file: Option<&PathBuf>) -> Result<Self, Failure> {
-        if let Some(path) = pin_file {
-            let text = io::read_secret_file(path, "the PIN file")?;
-            let lines: Vec<Zeroizing<String>> = text
-                .lines()
-                .map(|l| Zeroizing::new(l.trim().to_owned()))
-                .collect();
-            return Ok(Self::Lines(lines.into_iter()));
-        }
-        if std::io::stdin().is_terminal() {
-            Ok(Self::Terminal)
-        } else {
-            Ok(Self::Stdin)
-        }
-    }
-
-    pub fn next(&mut self, prompt: &str) -> Result<Zeroizing<String>, Failure> {
-        match self {
-            Self::Lines(it) => it
-                .next()
-                .ok_or_else(|| Failure::Input(format!("the PIN file has no line for {prompt}"))),
-            Self::Stdin => {
-                let mut line = Zeroizing::new(String::new());
-                std::io::stdin().lock().read_line(&mut line)?;
-                if line.is_empty() {
-                    return Err(Failure::Input(format!(
-                        "expected {prompt} on stdin, found nothing"
-                    )));
-                }
-                Ok(Zeroizing::new(line.trim().to_owned()))
-            }
-            Self::Terminal => read_no_echo(prompt),
-        }
-    }
-}
-
-/// Prompts on the terminal and reads one line with echo off (`rpassword`).
-fn read_no_echo(prompt: &str) -> Result<Zeroizing<String>, Failure> {
-    let line = io::prompt_no_echo(&format!("{prompt}: "), prompt)?;
-    Ok(Zeroizing::new(line.trim().to_owned()))
+/// Opens the card named by a command-line argument (a card file). Every
+/// command that takes a card goes through here.
+pub fn open_card(arg: &Path) -> FileCard {
+    FileCard::new(arg)
 }
 
 // ---- commands ----
 
-fn card_paths(dir: &Path, n: u8) -> Vec<PathBuf> {
-    (1..=n)
-        .map(|i| dir.join(format!("card-{i}.kwcard")))
-        .collect()
+/// The new PINs of the `n` cards of a backup, each checked against the new
+/// PIN rule as it is entered (asked twice at a terminal), before any card is
+/// written.
+fn new_pins(a: &BackupArgs, opts: &BackupOptions) -> Result<Vec<Pin>, Failure> {
+    let n = a.shares;
+    if a.default_pin {
+        return Ok((0..n)
+            .map(|_| Pin::new(backup::DEFAULT_PIN.to_vec()))
+            .collect());
+    }
+    let mut source = PinSource::new(a.pin_file.as_deref())?;
+    let mut pins = Vec::with_capacity(usize::from(n));
+    for i in 1..=n {
+        let what = format!("new PIN for card {i} ({})", opts.label(i));
+        let pin = source.next(&what)?;
+        let text = std::str::from_utf8(&pin).unwrap_or_default();
+        backup::NEW_PIN_POLICY
+            .check(text)
+            .map_err(|e| Failure::Input(format!("{what}: {e}: no card was written")))?;
+        if source.is_terminal() {
+            let again = source.next(&format!("{what}, again"))?;
+            if !bool::from(again.as_slice().ct_eq(pin.as_slice())) {
+                return Err(Failure::Input(format!(
+                    "{what}: the two entries differ: no card was written"
+                )));
+            }
+        }
+        pins.push(pin);
+    }
+    Ok(pins)
 }
 
 fn backup_cmd(a: &BackupArgs) -> CmdResult {
@@ -179,25 +176,48 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
     opts.argon2
         .validate()
         .map_err(|e| Failure::Input(format!("Argon2 parameters: {e}")))?;
-    let paths = card_paths(&a.out, a.shares);
-    // Checked for all cards before any is written (each write refuses too).
-    if let Some(p) = paths.iter().find(|p| p.exists()) {
+    let names: Vec<String> = (1..=a.shares).map(|i| format!("card-{i}.kwcard")).collect();
+    // Checked for all cards before any PIN is asked (the move into place
+    // refuses too).
+    if let Some(p) = names
+        .iter()
+        .map(|n| a.out.join(n))
+        .find(|p| std::fs::symlink_metadata(p).is_ok())
+    {
         return Err(Failure::Input(format!(
             "{} exists: refusing to overwrite a card",
             p.display()
         )));
     }
-    std::fs::create_dir_all(&a.out)
-        .map_err(|e| Failure::Input(format!("creating {}: {e}", a.out.display())))?;
-    let mut stores: Vec<FileCard> = paths.iter().map(FileCard::new).collect();
+    let pins = new_pins(a, &opts)?;
+    let (staging, abandoned) = Staging::new(&a.out).map_err(|e| Failure::Input(e.to_string()))?;
+    for dir in abandoned {
+        io::note(&format!(
+            "keyward: removed {}, left by a backup that did not finish (its cards were never handed out)",
+            dir.display()
+        ))?;
+    }
+    let mut stores: Vec<FileCard> = names
+        .iter()
+        .map(|n| FileCard::new(staging.path().join(n)))
+        .collect();
     let mut rng = keyward_core::os_rng();
+    let pin_refs: Vec<&[u8]> = pins.iter().map(|p| p.as_slice()).collect();
     // Writes each card file, then reads every k-subset back from the files.
-    let made = backup::create_on(&opts, &mut stores, &mut rng)?;
+    let made = backup::create_on_with_pins(&opts, &mut stores, &pin_refs, &mut rng)?;
+    drop(stores);
+    let paths = staging
+        .commit(&names)
+        .map_err(|e| Failure::Input(format!("{e}: no card was written")))?;
     io::note(&format!(
         "keyward: {} cards written, {} needed; read-back ok: all {} sets of {} cards rebuild the key",
         a.shares, a.threshold, made.subsets, a.threshold
     ))?;
-    io::note("keyward: every card has PIN 123456: change it with `keyward card change-pin CARD`")?;
+    if a.default_pin {
+        io::note(
+            "keyward: warning: every card has the default PIN 123456: change it with `keyward card change-pin CARD`",
+        )?;
+    }
     io::out(&format!("KCV {}", made.kcv))?;
     for (i, path) in (1..=a.shares).zip(&paths) {
         io::out(&format!("{}\t{}", path.display(), opts.label(i)))?;
@@ -208,7 +228,7 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
 fn recover_cmd(a: &RecoverArgs) -> CmdResult {
     // The token first: a missing token or a taken label costs no card try.
     let into = a.into.open()?;
-    let mut pins = PinSource::new(a.pin_file.as_ref())?;
+    let mut pins = PinSource::new(a.pin_file.as_deref())?;
     let mut rec = CardRecovery::new();
     let mut cards_kcv = None;
     for path in &a.cards {
@@ -221,7 +241,7 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
             rec.skip();
             continue;
         }
-        let mut card = FileCard::new(path);
+        let mut card = open_card(path);
         let header = card.read_header().map_err(|error| backup::Error::Card {
             card: Some(no),
             error,
@@ -232,7 +252,7 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
         ))?;
         cards_kcv.get_or_insert(header.kcv);
         let pin = pins.next(&format!("PIN for card {no} ({})", header.label))?;
-        let progress = rec.add(&mut card, Some(pin.as_bytes()))?;
+        let progress = rec.add(&mut card, Some(pin.as_slice()))?;
         io::note(&format!("keyward: {progress}"))?;
     }
     let key = rec.finish()?;

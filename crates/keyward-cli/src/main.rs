@@ -6,6 +6,7 @@
 // main -> commands (cmd_*.rs, demo/) -> library: no command module imports
 // another command's or the demo's items, except the demo, which tells its
 // stories with the library and the commands' file helpers.
+mod card_pin;
 mod cmd_blob;
 mod cmd_card;
 mod cmd_ceremony;
@@ -19,6 +20,8 @@ mod cmd_shamir;
 mod cmd_superpin;
 mod demo;
 mod io;
+mod private_file;
+mod staging;
 
 use std::io::Write;
 use std::process::ExitCode;

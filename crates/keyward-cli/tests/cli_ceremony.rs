@@ -39,6 +39,7 @@ fn backup(dir: &Path, k: &str, n: &str) -> (String, Vec<PathBuf>) {
             "64",
             "--argon2-passes",
             "1",
+            "--default-pin",
         ],
         "",
     );
@@ -111,6 +112,7 @@ fn backup_2_of_3_and_recover_in_another_order() {
             "3",
             "--out",
             s(&dir),
+            "--default-pin",
         ],
         "",
     );
@@ -322,6 +324,7 @@ fn default_pin_parameters_are_owasp() {
             "2",
             "--out",
             s(&dir),
+            "--default-pin",
         ],
         "",
     );
@@ -344,7 +347,7 @@ fn default_pin_parameters_are_owasp() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("the PIN file has no line for PIN for card 2"),
+        stderr(&o).contains("PIN for card 2 (backup card 2 of 2): the PIN file "),
         "{}",
         stderr(&o)
     );

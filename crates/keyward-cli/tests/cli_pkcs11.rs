@@ -601,6 +601,7 @@ fn backup_cards(hsm: &SoftHsm, dir: &std::path::Path) -> (String, Vec<String>) {
             "64",
             "--argon2-passes",
             "1",
+            "--default-pin",
         ],
         b"",
     ));
