@@ -16,7 +16,7 @@ use chacha20::ChaCha20Rng;
 use chacha20::rand_core::SeedableRng;
 use keyward::backup::{
     self, BackupOptions, Card, CardRecovery, CardStore, DEFAULT_PIN, Error, FileCard, StoreError,
-    TEST_ARGON2, TriesLeft, WriteMode,
+    TriesLeft, WriteMode,
 };
 
 const PIN: Option<&[u8]> = Some(DEFAULT_PIN);
@@ -30,7 +30,7 @@ fn tmp(name: &str) -> PathBuf {
 
 fn cards(dir: &Path, k: u8, n: u8, seed: u8) -> (backup::Written, Vec<FileCard>) {
     let mut o = BackupOptions::new(k, n).unwrap();
-    o.argon2 = TEST_ARGON2;
+    o = o.weak_argon2_for_tests();
     o.iteration_exponent = 0;
     let mut stores: Vec<FileCard> = (1..=n)
         .map(|i| FileCard::new(dir.join(format!("card-{i}.kwcard"))))
@@ -131,7 +131,7 @@ fn no_overwrite_absent_cards_and_copies() {
     // A second ceremony onto the same files refuses card 1 and leaves it.
     let before = std::fs::read(c[0].path()).unwrap();
     let mut o = BackupOptions::new(2, 3).unwrap();
-    o.argon2 = TEST_ARGON2;
+    o = o.weak_argon2_for_tests();
     let e = backup::create_on(&o, &mut c, &mut ChaCha20Rng::from_seed([5; 32])).unwrap_err();
     assert!(
         matches!(&e, Error::Card { card: Some(n), error: StoreError::Exists { .. } } if n.get() == 1),
@@ -156,6 +156,7 @@ fn no_overwrite_absent_cards_and_copies() {
     ));
     // Recovery from files: the copy and its original are the same card.
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     rec.add(&mut copy, PIN).unwrap();
     let e = rec.add(&mut c[1], PIN).unwrap_err();
     assert!(matches!(e, Error::SameCard { .. }));
@@ -183,6 +184,7 @@ fn change_pin_on_a_file() {
         StoreError::WrongPin { .. }
     ));
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     rec.add(&mut c[0], Some(b"802514")).unwrap();
     rec.add(&mut c[1], PIN).unwrap();
     assert_eq!(rec.finish().unwrap(), w.key);

@@ -28,8 +28,14 @@ pub struct BackupOptions {
     pub threshold: u8,
     /// Cards written (n).
     pub shares: u8,
-    /// Argon2id parameters of the card PINs (default OWASP).
+    /// Argon2id parameters of the card PINs (default OWASP's, which is also
+    /// the floor [`CARD_ARGON2_FLOOR`](super::CARD_ARGON2_FLOOR); anything
+    /// below it needs [`allow_weak_argon2`](Self::allow_weak_argon2)).
     pub argon2: Argon2Params,
+    /// Allow [`argon2`](Self::argon2) below the floor, marking every card
+    /// written as a test card (tests and demos only; see
+    /// [`weak_argon2_for_tests`](Self::weak_argon2_for_tests)).
+    pub allow_weak_argon2: bool,
     /// SLIP-0039 iteration exponent (default 1, the standard's default).
     pub iteration_exponent: u8,
     /// Label prefix: cards are labelled "`prefix` card i of n".
@@ -52,9 +58,24 @@ impl BackupOptions {
             threshold,
             shares,
             argon2: Argon2Params::OWASP,
+            allow_weak_argon2: false,
             iteration_exponent: 1,
             label_prefix: String::from("backup"),
         })
+    }
+
+    /// Tests and demos only: small Argon2id parameters (64 KiB, t = 1,
+    /// p = 1), allowed below the floor. Every card written is marked as a
+    /// test card (`docs/formats.md`, card record flags), and a recovery
+    /// refuses it unless told
+    /// ([`CardRecovery::allow_weak_argon2_for_tests`](super::CardRecovery::allow_weak_argon2_for_tests)):
+    /// a copy of such a card falls to a search of all 6-digit PINs in
+    /// minutes.
+    #[must_use]
+    pub const fn weak_argon2_for_tests(mut self) -> Self {
+        self.argon2 = super::WEAK_TEST_ARGON2;
+        self.allow_weak_argon2 = true;
+        self
     }
 
     /// The label of card `number` (1-based).
@@ -156,7 +177,9 @@ where
 /// extendable flag 1, iteration exponent from the options (default 1).
 ///
 /// # Errors
-/// As [`create_on`] except [`Error::ReadBack`].
+/// As [`create_on`] except [`Error::ReadBack`]; [`Error::Argon2Floor`] for
+/// parameters below the floor without
+/// [`BackupOptions::allow_weak_argon2`].
 pub fn write_cards<S, R>(
     key: &Aes256Key,
     opts: &BackupOptions,
@@ -187,6 +210,9 @@ where
     R: CryptoRng + ?Sized,
 {
     let _ = BackupOptions::new(opts.threshold, opts.shares)?;
+    if !super::record::meets_card_floor(&opts.argon2) && !opts.allow_weak_argon2 {
+        return Err(Error::Argon2Floor { found: opts.argon2 });
+    }
     if stores.len() != usize::from(opts.shares) || pins.len() != stores.len() {
         return Err(Error::Stores {
             expected: usize::from(opts.shares),
@@ -227,6 +253,7 @@ where
             argon2: opts.argon2,
             salt,
             pin,
+            allow_weak_argon2: opts.allow_weak_argon2,
         };
         store
             .write_share(&p, WriteMode::CreateNew)

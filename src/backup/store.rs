@@ -66,6 +66,13 @@ pub struct CardHeader {
     /// The Argon2id parameters of the PIN key (soft cards; `None` where the
     /// store checks the PIN itself).
     pub argon2: Option<Argon2Params>,
+    /// Whether those parameters are below
+    /// [`CARD_ARGON2_FLOOR`](super::CARD_ARGON2_FLOOR): a card for tests,
+    /// refused by a recovery unless allowed.
+    pub weak_argon2: bool,
+    /// Whether the card still has the default PIN, where the store knows
+    /// (a version 2 record); `None` otherwise.
+    pub default_pin: Option<bool>,
 }
 
 impl CardHeader {
@@ -98,6 +105,8 @@ impl CardHeader {
             kcv,
             tries_left,
             argon2: None,
+            weak_argon2: false,
+            default_pin: None,
         })
     }
 
