@@ -9,7 +9,7 @@ use keyward::backup::{self, CardStore, WriteMode};
 use subtle::ConstantTimeEq;
 
 use crate::card_pin::PinSource;
-use crate::cmd_ceremony::{EXIT_CODES, open_card};
+use crate::cmd_ceremony::{EXIT_CODES, open_card, warn_about};
 use crate::io::{self, CmdResult, Failure};
 
 impl From<backup::StoreError> for Failure {
@@ -49,6 +49,10 @@ pub enum CardCommand {
 pub struct CardPathArgs {
     /// The card file.
     card: PathBuf,
+    /// Tests and demos only: accept a test card (Argon2id below the floor),
+    /// with a warning; `change-pin` refuses one without it.
+    #[arg(long)]
+    weak_argon2_for_tests: bool,
 }
 
 #[derive(Debug, Args)]
@@ -62,15 +66,16 @@ pub struct CopyArgs {
 
 pub fn run(cmd: CardCommand) -> CmdResult {
     match cmd {
-        CardCommand::ChangePin(a) => change_pin_cmd(&a.card),
+        CardCommand::ChangePin(a) => change_pin_cmd(&a.card, a.weak_argon2_for_tests),
         CardCommand::Copy(a) => copy_cmd(&a.card, &a.new),
         CardCommand::Info(a) => info_cmd(&a.card),
     }
 }
 
-fn change_pin_cmd(path: &Path) -> CmdResult {
+fn change_pin_cmd(path: &Path, allow_weak: bool) -> CmdResult {
     let mut card = open_card(path);
     let header = card.read_header()?;
+    warn_about(&header, None, allow_weak)?;
     let mut pins = PinSource::new(None)?;
     let old = pins.next(&format!(
         "current PIN of {} ({})",
@@ -115,6 +120,8 @@ fn copy_cmd(from: &Path, to: &Path) -> CmdResult {
 
 fn info_cmd(path: &Path) -> CmdResult {
     let h = open_card(path).read_header()?;
+    // Info reads no PIN: a test card is shown, with the warning.
+    warn_about(&h, None, true)?;
     io::out(&format!("label: {}", h.label))?;
     io::out(&format!("set id: {:04X}", h.set_id))?;
     io::out(&format!(
@@ -125,9 +132,17 @@ fn info_cmd(path: &Path) -> CmdResult {
     io::out(&format!("tries left: {}", h.tries_left))?;
     if let Some(p) = h.argon2 {
         io::out(&format!(
-            "argon2id: m={} KiB, t={}, p={}",
-            p.m_cost_kib, p.t_cost, p.p_cost
+            "argon2id: m={} KiB, t={}, p={}{}",
+            p.m_cost_kib,
+            p.t_cost,
+            p.p_cost,
+            if h.weak_argon2 { " (test card)" } else { "" }
         ))?;
+    }
+    match h.default_pin {
+        Some(true) => io::out("default PIN: yes (change it)")?,
+        Some(false) => io::out("default PIN: no")?,
+        None => {}
     }
     Ok(())
 }

@@ -87,13 +87,19 @@ pub struct BackupArgs {
     /// Label prefix: cards are labelled "PREFIX card i of N".
     #[arg(long, default_value = "backup")]
     label: String,
-    /// Argon2id memory of the PIN key in KiB (default OWASP's; lower only
-    /// for tests).
-    #[arg(long, default_value_t = Argon2Params::OWASP.m_cost_kib)]
-    argon2_memory: u32,
-    /// Argon2id passes (default OWASP's).
-    #[arg(long, default_value_t = Argon2Params::OWASP.t_cost)]
-    argon2_passes: u32,
+    /// Argon2id memory of the PIN key in KiB [default: 19456, OWASP's, also
+    /// the least allowed without --weak-argon2-for-tests].
+    #[arg(long)]
+    argon2_memory: Option<u32>,
+    /// Argon2id passes [default: 2, OWASP's, also the least allowed without
+    /// --weak-argon2-for-tests].
+    #[arg(long)]
+    argon2_passes: Option<u32>,
+    /// Tests and demos only: allow Argon2id below the floor (default then
+    /// 64 KiB, 1 pass). Every card written is marked as a test card, a
+    /// warning is printed, and reading such a card needs this flag again.
+    #[arg(long)]
+    weak_argon2_for_tests: bool,
     /// File with one new PIN per line, card 1 first.
     #[arg(long, conflicts_with = "default_pin")]
     pin_file: Option<PathBuf>,
@@ -113,6 +119,10 @@ pub struct RecoverArgs {
     /// File with one PIN per line, in the order of the cards.
     #[arg(long)]
     pin_file: Option<PathBuf>,
+    /// Tests and demos only: read test cards (Argon2id below the floor),
+    /// with a warning per card; refused without it.
+    #[arg(long)]
+    weak_argon2_for_tests: bool,
     #[command(flatten)]
     into: crate::cmd_pkcs11::IntoToken,
 }
@@ -122,6 +132,43 @@ pub fn run(cmd: CeremonyCommand) -> CmdResult {
         CeremonyCommand::Backup(a) => backup_cmd(&a),
         CeremonyCommand::Recover(a) => recover_cmd(&a),
     }
+}
+
+/// Warns about a card's header (`card` is its number in a recovery): a
+/// card that still has the default PIN, and a test card (Argon2id below the
+/// floor). A test card is refused unless `allow_weak` (the recovery
+/// refuses it too; this names the flag).
+///
+/// # Errors
+/// [`Failure::Input`] for a test card without `allow_weak`;
+/// [`Failure::Output`] when stderr cannot be written.
+pub fn warn_about(h: &backup::CardHeader, card: Option<usize>, allow_weak: bool) -> CmdResult {
+    let name = card.map_or_else(
+        || format!("the card ({})", h.label),
+        |n| format!("card {n} ({})", h.label),
+    );
+    if h.weak_argon2 {
+        let p = h.argon2.unwrap_or(Argon2Params::OWASP);
+        let what = format!(
+            "{name} is a test card: Argon2id {} KiB, {} pass(es), below the floor of {} KiB and {} passes",
+            p.m_cost_kib,
+            p.t_cost,
+            backup::CARD_ARGON2_FLOOR.m_cost_kib,
+            backup::CARD_ARGON2_FLOOR.t_cost
+        );
+        if !allow_weak {
+            return Err(Failure::Input(format!(
+                "{what}: refused (tests only: --weak-argon2-for-tests); no PIN was tried"
+            )));
+        }
+        io::note(&format!("keyward: warning: {what}"))?;
+    }
+    if h.default_pin == Some(true) {
+        io::note(&format!(
+            "keyward: warning: {name} still has the default PIN 123456: change it with `keyward card change-pin CARD`"
+        ))?;
+    }
+    Ok(())
 }
 
 /// Opens the card named by a command-line argument (a card file). Every
@@ -168,14 +215,35 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
     let mut opts =
         BackupOptions::new(a.threshold, a.shares).map_err(|e| Failure::Usage(e.to_string()))?;
     opts.label_prefix.clone_from(&a.label);
+    let base = if a.weak_argon2_for_tests {
+        opts.clone().weak_argon2_for_tests()
+    } else {
+        opts.clone()
+    };
     opts.argon2 = Argon2Params {
-        m_cost_kib: a.argon2_memory,
-        t_cost: a.argon2_passes,
+        m_cost_kib: a.argon2_memory.unwrap_or(base.argon2.m_cost_kib),
+        t_cost: a.argon2_passes.unwrap_or(base.argon2.t_cost),
         p_cost: 1,
     };
+    opts.allow_weak_argon2 = a.weak_argon2_for_tests;
     opts.argon2
         .validate()
         .map_err(|e| Failure::Input(format!("Argon2 parameters: {e}")))?;
+    if !backup::meets_card_floor(&opts.argon2) {
+        if !a.weak_argon2_for_tests {
+            return Err(Failure::Usage(format!(
+                "{} (--weak-argon2-for-tests)",
+                backup::Error::Argon2Floor { found: opts.argon2 }
+            )));
+        }
+        io::note(&format!(
+            "keyward: warning: test cards: Argon2id {} KiB, {} pass(es) is below the floor of {} KiB and {} passes; a copy of such a card falls to a search of every 6-digit PIN in minutes. Never hand these cards out.",
+            opts.argon2.m_cost_kib,
+            opts.argon2.t_cost,
+            backup::CARD_ARGON2_FLOOR.m_cost_kib,
+            backup::CARD_ARGON2_FLOOR.t_cost
+        ))?;
+    }
     let names: Vec<String> = (1..=a.shares).map(|i| format!("card-{i}.kwcard")).collect();
     // Checked for all cards before any PIN is asked (the move into place
     // refuses too).
@@ -230,6 +298,9 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
     let into = a.into.open()?;
     let mut pins = PinSource::new(a.pin_file.as_deref())?;
     let mut rec = CardRecovery::new();
+    if a.weak_argon2_for_tests {
+        rec.allow_weak_argon2_for_tests();
+    }
     let mut cards_kcv = None;
     for path in &a.cards {
         let no = rec.next_number();
@@ -250,6 +321,7 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
             "keyward: card {no}: {} (set {:04X})",
             header.label, header.set_id
         ))?;
+        warn_about(&header, Some(no.get()), a.weak_argon2_for_tests)?;
         cards_kcv.get_or_insert(header.kcv);
         let pin = pins.next(&format!("PIN for card {no} ({})", header.label))?;
         let progress = rec.add(&mut card, Some(pin.as_slice()))?;

@@ -74,6 +74,7 @@ fn backup(parent: &Path, k: &str, n: &str) -> Vec<PathBuf> {
             "64",
             "--argon2-passes",
             "1",
+            "--weak-argon2-for-tests",
         ],
         "",
     );
@@ -96,7 +97,7 @@ fn tries_left(card: &Path) -> String {
 }
 
 fn recover<S: AsRef<[u8]> + ?Sized>(cards: &[&Path], pins: &S) -> Output {
-    let mut args = vec!["ceremony", "recover"];
+    let mut args = vec!["ceremony", "recover", "--weak-argon2-for-tests"];
     args.extend(cards.iter().map(|p| s(p)));
     keyward(&args, pins)
 }
@@ -134,6 +135,7 @@ fn backup_under_umask_022_is_private_with_a_pin_per_card() {
         "64",
         "--argon2-passes",
         "1",
+        "--weak-argon2-for-tests",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(mode(&d.join("new")), 0o700);
@@ -194,6 +196,7 @@ fn the_default_pin_only_when_asked_for() {
             "64".into(),
             "--argon2-passes".into(),
             "1".into(),
+            "--weak-argon2-for-tests".into(),
         ];
         if !extra.is_empty() {
             v.push(extra.into());
@@ -240,7 +243,14 @@ fn sixteen_concurrent_wrong_pins_try_exactly_three() {
     let children: Vec<_> = (0..16)
         .map(|_| {
             Command::new(env!("CARGO_BIN_EXE_keyward"))
-                .args(["ceremony", "recover", s(&c[0]), "--pin-file", s(&wrong)])
+                .args([
+                    "ceremony",
+                    "recover",
+                    "--weak-argon2-for-tests",
+                    s(&c[0]),
+                    "--pin-file",
+                    s(&wrong),
+                ])
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -310,7 +320,10 @@ fn a_symlinked_card_changes_the_real_card_and_rewrites_keep_mode_and_owner() {
     let c = backup(&d, "2", "3");
     let link = d.join("link.kwcard");
     std::os::unix::fs::symlink(&c[0], &link).unwrap();
-    let o = keyward(&["card", "change-pin", s(&link)], "802514\n590317\n");
+    let o = keyward(
+        &["card", "change-pin", "--weak-argon2-for-tests", s(&link)],
+        "802514\n590317\n",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         std::fs::symlink_metadata(&link)
@@ -381,7 +394,14 @@ fn lines_that_cannot_be_pins_burn_no_try() {
     let pins = d.join("pins.txt");
     std::fs::write(&pins, "\n802514\n").unwrap();
     let o = keyward(
-        &["ceremony", "recover", s(&c[0]), "--pin-file", s(&pins)],
+        &[
+            "ceremony",
+            "recover",
+            "--weak-argon2-for-tests",
+            s(&c[0]),
+            "--pin-file",
+            s(&pins),
+        ],
         "",
     );
     assert!(stderr(&o).contains("found an empty line"), "{}", stderr(&o));
@@ -398,7 +418,10 @@ fn lines_that_cannot_be_pins_burn_no_try() {
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
     assert_eq!(tries_left(&c[0]), "3");
     // change-pin checks the old PIN's shape as well.
-    let o = keyward(&["card", "change-pin", s(&c[0])], "\n590317\n");
+    let o = keyward(
+        &["card", "change-pin", "--weak-argon2-for-tests", s(&c[0])],
+        "\n590317\n",
+    );
     assert!(stderr(&o).contains("found an empty line"), "{}", stderr(&o));
     assert_eq!(tries_left(&c[0]), "3");
 }
@@ -450,7 +473,7 @@ fn two_pin_changes_at_once_one_wins() {
         let c = backup(&d, "2", "3");
         let spawn = |new: &str| {
             let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
-                .args(["card", "change-pin", s(&c[0])])
+                .args(["card", "change-pin", "--weak-argon2-for-tests", s(&c[0])])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -507,6 +530,7 @@ fn backup_refuses_a_planted_card_name_and_writes_nothing() {
             "64",
             "--argon2-passes",
             "1",
+            "--weak-argon2-for-tests",
         ],
         "",
     );
@@ -518,4 +542,135 @@ fn backup_refuses_a_planted_card_name_and_writes_nothing() {
     );
     assert!(stdout(&o).is_empty(), "no KCV shown");
     assert_eq!(names_in(&out), ["card-3.kwcard"]);
+}
+
+/// Card Argon2id below the floor (OWASP's 19,456 KiB, t = 2) is a usage
+/// error without --weak-argon2-for-tests; a test card is refused by
+/// recover and change-pin before any PIN without the flag, shown with a
+/// warning by info; `--threshold 1` is a usage error.
+#[test]
+fn argon2_floor_and_test_cards() {
+    let d = tmp("floor");
+    let out = d.join("cards");
+    let o = keyward(
+        &[
+            "ceremony",
+            "backup",
+            "--threshold",
+            "2",
+            "--shares",
+            "2",
+            "--out",
+            s(&out),
+            "--default-pin",
+            "--argon2-memory",
+            "8192",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "expected card Argon2id parameters of at least 19456 KiB and 2 passes, found 8192 KiB and 2 passes"
+        ) && stderr(&o).contains("--weak-argon2-for-tests"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+    let o = keyward(
+        &[
+            "ceremony",
+            "backup",
+            "--threshold",
+            "1",
+            "--shares",
+            "3",
+            "--out",
+            s(&out),
+            "--default-pin",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--threshold"), "{}", stderr(&o));
+    // A test set with the default PIN: warned at backup.
+    let o = keyward(
+        &[
+            "ceremony",
+            "backup",
+            "--threshold",
+            "2",
+            "--shares",
+            "2",
+            "--out",
+            s(&out),
+            "--default-pin",
+            "--weak-argon2-for-tests",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: test cards: Argon2id 64 KiB, 1 pass(es)"),
+        "{}",
+        stderr(&o)
+    );
+    let c1 = out.join("card-1.kwcard");
+    let c2 = out.join("card-2.kwcard");
+    let o = keyward(&["ceremony", "recover", s(&c1), s(&c2)], "123456\n123456\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("card 1 (backup card 1 of 2) is a test card: Argon2id 64 KiB")
+            && stderr(&o)
+                .contains("refused (tests only: --weak-argon2-for-tests); no PIN was tried"),
+        "{}",
+        stderr(&o)
+    );
+    let o = keyward(&["card", "change-pin", s(&c1)], "123456\n590317\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is a test card"), "{}", stderr(&o));
+    let o = keyward(&["card", "info", s(&c1)], "");
+    assert!(o.status.success());
+    assert!(
+        stdout(&o).contains("argon2id: m=64 KiB, t=1, p=1 (test card)"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("default PIN: yes"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("warning: the card (backup card 1 of 2) is a test card"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("still has the default PIN 123456"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(tries_left(&c1), "3", "nothing was tried");
+    // With the flag: recover warns per card (test card, default PIN).
+    let o = keyward(
+        &[
+            "ceremony",
+            "recover",
+            "--weak-argon2-for-tests",
+            s(&c1),
+            s(&c2),
+        ],
+        "123456\n123456\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: card 2 (backup card 2 of 2) still has the default PIN"),
+        "{}",
+        stderr(&o)
+    );
+    // After a PIN change the card no longer says "default PIN".
+    let o = keyward(
+        &["card", "change-pin", "--weak-argon2-for-tests", s(&c1)],
+        "123456\n590317\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = keyward(&["card", "info", s(&c1)], "");
+    assert!(stdout(&o).contains("default PIN: no"), "{}", stdout(&o));
 }
