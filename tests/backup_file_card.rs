@@ -189,3 +189,42 @@ fn change_pin_on_a_file() {
     rec.add(&mut c[1], PIN).unwrap();
     assert_eq!(rec.finish().unwrap(), w.key);
 }
+
+/// Two PIN changes at once on one card file, many times: exactly one
+/// succeeds and the other is refused (its old PIN no longer opens the card);
+/// the winner's PIN opens it. Every rewrite of an attempt is locked before
+/// it is renamed into place, so the second attempt cannot run beside the
+/// first between two of its rewrites.
+#[test]
+fn concurrent_pin_changes_one_wins() {
+    for round in 0..20u8 {
+        let dir = tmp(&format!("chg-race-{round}"));
+        let (_, c) = cards(&dir, 2, 2, 20 + round);
+        let path = c[0].path().to_owned();
+        let threads: Vec<_> = [b"590317", b"604958"]
+            .into_iter()
+            .enumerate()
+            .map(|(i, new)| {
+                let p = path.clone();
+                std::thread::spawn(move || {
+                    let mut r = ChaCha20Rng::from_seed([u8::try_from(i).unwrap(); 32]);
+                    FileCard::new(p)
+                        .change_pin(PIN, Some(new), &mut r)
+                        .map(|()| new)
+                })
+            })
+            .collect();
+        let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let won: Vec<&[u8; 6]> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok().copied())
+            .collect();
+        assert_eq!(won.len(), 1, "round {round}: {results:?}");
+        assert!(
+            results
+                .iter()
+                .any(|r| matches!(r, Err(StoreError::WrongPin { .. })))
+        );
+        FileCard::new(&path).unlock(Some(won[0])).unwrap();
+    }
+}

@@ -5,7 +5,12 @@
 //! and locked exclusively (an advisory `flock`/`LockFileEx` lock through
 //! `fs4`) for the whole attempt; the record with its counter incremented
 //! replaces the file **before** Argon2 runs, and again with the counter reset
-//! after a right PIN. A replacement is written to a temporary file in the
+//! after a right PIN. Each replacement is locked before it is renamed into
+//! place and stays locked until the attempt ends (a lock is on a file, and
+//! the rename makes a new one: without this, a process opening the card
+//! between two rewrites of one attempt would run beside it). A process that
+//! waited for the lock on a file since replaced starts again on the current
+//! one. A replacement is written to a temporary file in the
 //! card's directory (`tempfile`: a unique name, created exclusively, never
 //! through a planted symlink), given the mode and owner of the card it
 //! replaces (0600 for a new card, whatever the umask), fsynced, renamed over
@@ -48,7 +53,8 @@ pub struct FileCard {
 /// The card file held open and locked for one operation.
 struct Locked {
     /// Held open for its lock; its metadata gives a rewrite the card's mode
-    /// and owner.
+    /// and owner. After a rewrite the new file (locked before its rename)
+    /// takes its place.
     file: File,
     /// The real card file (symlinks resolved).
     target: PathBuf,
@@ -203,7 +209,10 @@ impl FileCard {
     /// owner of `like` (the card it replaces) or mode 0600, fsynced, then
     /// renamed over `target` (or, with `CreateNew`, linked, which fails if
     /// `target` exists), and the directory fsynced. On any failure the
-    /// temporary file is removed and `target` is as it was.
+    /// temporary file is removed and `target` is as it was. Returns the new
+    /// card file, still locked: it was locked before it was renamed into
+    /// place, so a caller that keeps it holds the lock on the current card
+    /// without a gap.
     fn replace(
         &self,
         target: &Path,
@@ -211,7 +220,7 @@ impl FileCard {
         card: &Card,
         mode: WriteMode,
         action: &'static str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<File, StoreError> {
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
             _ => PathBuf::from("."),
@@ -223,7 +232,8 @@ impl FileCard {
             .tempfile_in(&dir)
             .map_err(|e| self.storage(action, e))?;
         // Locked while it exists, so that a later writer can tell it from
-        // one abandoned by a killed process.
+        // one abandoned by a killed process, and still locked once renamed
+        // into place (see the return value).
         fs4::FileExt::lock(tmp.as_file()).map_err(|e| self.storage(action, e))?;
         keep_mode_and_owner(tmp.as_file(), like).map_err(|e| self.storage(action, e))?;
         let bytes = card.to_bytes();
@@ -236,15 +246,17 @@ impl FileCard {
         } else {
             tmp.persist(target)
         };
-        if let Err(e) = persisted {
-            if e.error.kind() == ErrorKind::AlreadyExists {
+        let file = match persisted {
+            Ok(f) => f,
+            Err(e) if e.error.kind() == ErrorKind::AlreadyExists => {
                 return Err(StoreError::Exists {
                     store: self.describe(),
                 });
             }
-            return Err(self.storage(action, e.error));
-        }
-        sync_dir(&dir).map_err(|e| self.storage(action, e))
+            Err(e) => return Err(self.storage(action, e.error)),
+        };
+        sync_dir(&dir).map_err(|e| self.storage(action, e))?;
+        Ok(file)
     }
 }
 
@@ -366,10 +378,19 @@ impl CardStore for FileCard {
     }
 
     fn unlock(&mut self, pin: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, StoreError> {
-        let mut held = self.lock()?;
-        let (file, target) = (&held.file, held.target.clone());
-        soft::unlock_counted(&mut held.card, pin, &mut |c| {
-            self.replace(&target, Some(file), c, WriteMode::Replace, ACTION_COUNT)
+        let Locked {
+            file,
+            target,
+            mut card,
+        } = self.lock()?;
+        // Each replacement is locked before it is renamed into place and
+        // held until the attempt ends, so no other process gets a lock on
+        // the current card meanwhile.
+        let mut held = file;
+        let this = &*self;
+        soft::unlock_counted(&mut card, pin, &mut |c| {
+            held = this.replace(&target, Some(&held), c, WriteMode::Replace, ACTION_COUNT)?;
+            Ok(())
         })
     }
 
@@ -385,10 +406,16 @@ impl CardStore for FileCard {
         rng: &mut dyn CryptoRng,
     ) -> Result<(), StoreError> {
         soft::check_new_pin(new)?;
-        let mut held = self.lock()?;
-        let (file, target) = (&held.file, held.target.clone());
-        soft::change_pin_counted(&mut held.card, old, new, rng, &mut |c| {
-            self.replace(&target, Some(file), c, WriteMode::Replace, ACTION_COUNT)
+        let Locked {
+            file,
+            target,
+            mut card,
+        } = self.lock()?;
+        let mut held = file;
+        let this = &*self;
+        soft::change_pin_counted(&mut card, old, new, rng, &mut |c| {
+            held = this.replace(&target, Some(&held), c, WriteMode::Replace, ACTION_COUNT)?;
+            Ok(())
         })
     }
 
@@ -401,7 +428,9 @@ impl CardStore for FileCard {
     fn write_record(&mut self, card: &Card, mode: WriteMode) -> Result<(), StoreError> {
         let target = self.target()?;
         if mode == WriteMode::CreateNew {
-            return self.replace(&target, None, card, mode, ACTION_WRITE);
+            return self
+                .replace(&target, None, card, mode, ACTION_WRITE)
+                .map(drop);
         }
         // Replacing a card: hold its lock so no PIN attempt runs meanwhile,
         // and keep its mode and owner.
@@ -414,5 +443,6 @@ impl CardStore for FileCard {
             Err(e) => return Err(e),
         };
         self.replace(&target, held.as_ref(), card, mode, ACTION_WRITE)
+            .map(drop)
     }
 }
