@@ -5,12 +5,16 @@
 //! names; on any failure the staging directory and everything in it is
 //! removed.
 //!
-//! * `OUT` missing: the staging directory is made next to it and renamed to
-//!   `OUT` in one step, so `OUT` appears with the whole set or not at all.
-//! * `OUT` an existing directory: the staging directory is made inside it;
-//!   each card is then linked to its name (refusing an existing one) and
-//!   the staging name removed; if one link fails, the cards already linked
-//!   are removed again.
+//! * `OUT` missing or an empty directory: the staging directory is made next
+//!   to it and renamed to `OUT` in one step (a rename replaces an empty
+//!   directory and fails on a non-empty one), so `OUT` appears with the
+//!   whole set or not at all.
+//! * `OUT` a directory holding other files (or whose parent cannot take the
+//!   staging directory): the staging directory is made inside it; each card
+//!   is then linked to its name (refusing an existing one) and the staging
+//!   name removed; if one link fails, the cards already linked are removed
+//!   again. A kill inside that loop (after the read-back) can leave part of
+//!   the set under its names.
 //!
 //! A process killed during the ceremony cannot clean up after itself: its
 //! staging directory stays, holding a set no one was shown a KCV for. Each
@@ -52,9 +56,17 @@ impl Staging {
     /// # Errors
     /// An i/o error naming the directory.
     pub fn new(out: &Path) -> std::io::Result<(Self, Vec<PathBuf>)> {
-        let (base, into) = if out.is_dir() {
-            (out.to_owned(), Into::Existing(out.to_owned()))
-        } else if std::fs::symlink_metadata(out).is_ok() {
+        let is_link = std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink());
+        if out.is_dir() {
+            let empty = !is_link && std::fs::read_dir(out)?.next().is_none();
+            if empty {
+                if let Ok(made) = Self::make(&parent_dir(out), Into::Whole(out.to_owned())) {
+                    return Ok(made);
+                }
+            }
+            return Self::make(out, Into::Existing(out.to_owned()));
+        }
+        if std::fs::symlink_metadata(out).is_ok() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::AlreadyExists,
                 format!(
@@ -62,12 +74,16 @@ impl Staging {
                     out.display()
                 ),
             ));
-        } else {
-            let base = parent_dir(out);
-            private_file::create_private_dir_all(&base)?;
-            (base, Into::Whole(out.to_owned()))
-        };
-        let removed = remove_abandoned(&base)?;
+        }
+        let base = parent_dir(out);
+        private_file::create_private_dir_all(&base)?;
+        Self::make(&base, Into::Whole(out.to_owned()))
+    }
+
+    /// Makes the staging directory in `base` (after removing abandoned
+    /// ones there).
+    fn make(base: &Path, into: Into) -> std::io::Result<(Self, Vec<PathBuf>)> {
+        let removed = remove_abandoned(base)?;
         let named = |e: std::io::Error| {
             std::io::Error::new(
                 e.kind(),
@@ -76,7 +92,7 @@ impl Staging {
         };
         let dir = tempfile::Builder::new()
             .prefix(PREFIX)
-            .tempdir_in(&base)
+            .tempdir_in(base)
             .map_err(named)?;
         private_file::set_mode(dir.path(), 0o700)?;
         let lock = File::create(dir.path().join(LOCK)).map_err(named)?;
@@ -108,15 +124,20 @@ impl Staging {
                 let out = out.clone();
                 // Only the cards go into place.
                 std::fs::remove_file(self.dir.path().join(LOCK))?;
-                if std::fs::symlink_metadata(&out).is_ok() {
+                let replaceable = match std::fs::symlink_metadata(&out) {
+                    Err(_) => true,
+                    Ok(m) => m.is_dir() && std::fs::read_dir(&out)?.next().is_none(),
+                };
+                if !replaceable {
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::AlreadyExists,
                         format!(
-                            "{} appeared meanwhile: refusing to replace it",
+                            "{} appeared or filled meanwhile: refusing to replace it",
                             out.display()
                         ),
                     ));
                 }
+                // Replaces an empty directory, fails on a non-empty one.
                 std::fs::rename(self.dir.path(), &out).map_err(|e| {
                     std::io::Error::new(
                         e.kind(),

@@ -468,7 +468,7 @@ fn card_reads_are_bounded_and_regular_files_only() {
 /// says so, and the winner's new PIN opens the card.
 #[test]
 fn two_pin_changes_at_once_one_wins() {
-    for round in 0..4 {
+    for round in 0..10 {
         let d = tmp(&format!("chg2-{round}"));
         let c = backup(&d, "2", "3");
         let spawn = |new: &str| {
@@ -673,4 +673,43 @@ fn argon2_floor_and_test_cards() {
     assert!(o.status.success(), "{}", stderr(&o));
     let o = keyward(&["card", "info", s(&c1)], "");
     assert!(stdout(&o).contains("default PIN: no"), "{}", stdout(&o));
+}
+
+/// An existing empty directory as OUT is replaced by the staged set in one
+/// rename (it comes out 0700, holding only the cards); a directory holding
+/// other files gets the cards linked in, next to those files.
+#[test]
+fn backup_into_existing_directories() {
+    let d = tmp("existing");
+    let empty = d.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let busy = d.join("busy");
+    std::fs::create_dir(&busy).unwrap();
+    std::fs::write(busy.join("README"), "other file").unwrap();
+    for out in [&empty, &busy] {
+        let o = keyward(
+            &[
+                "ceremony",
+                "backup",
+                "--threshold",
+                "2",
+                "--shares",
+                "2",
+                "--out",
+                s(out),
+                "--default-pin",
+                "--weak-argon2-for-tests",
+            ],
+            "",
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert_eq!(mode(&empty), 0o700);
+    assert_eq!(names_in(&empty), ["card-1.kwcard", "card-2.kwcard"]);
+    assert_eq!(
+        names_in(&busy),
+        ["README", "card-1.kwcard", "card-2.kwcard"]
+    );
+    assert_eq!(names_in(&d), ["busy", "empty"], "no staging directory left");
 }
