@@ -17,11 +17,14 @@
 //!   the set under its names.
 //!
 //! A process killed during the ceremony cannot clean up after itself: its
-//! staging directory stays, holding a set no one was shown a KCV for. Each
-//! staging directory holds a lock file locked (`fs4`) by the process that
-//! made it; the next `ceremony backup` in the same place removes every
-//! staging directory whose lock it can take (its process is gone) and says
-//! so.
+//! staging directory stays, holding a set no one was shown a KCV for. The
+//! process that makes a staging directory locks it (`flock` on the
+//! directory itself, through `fs4`) right after creating it and holds the
+//! lock to its end (the lock follows the directory through its rename);
+//! the next `ceremony backup` in the same place removes every staging
+//! directory whose lock it can take (its process is gone) and says so. (A
+//! backup that loses its fresh staging directory to such a cleaner in the
+//! microseconds before it locks it fails with an error; nothing is lost.)
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -29,7 +32,6 @@ use std::path::{Path, PathBuf};
 use crate::private_file::{self, parent_dir};
 
 const PREFIX: &str = ".keyward-backup-";
-const LOCK: &str = ".lock";
 
 /// Where a staged set goes when it is committed.
 #[derive(Debug)]
@@ -44,7 +46,9 @@ enum Into {
 #[derive(Debug)]
 pub struct Staging {
     dir: tempfile::TempDir,
-    _lock: File,
+    /// The lock on the staging directory (unix; elsewhere no lock, and
+    /// abandoned staging directories are not recognised).
+    _lock: Option<File>,
     into: Into,
 }
 
@@ -94,9 +98,8 @@ impl Staging {
             .prefix(PREFIX)
             .tempdir_in(base)
             .map_err(named)?;
+        let lock = lock_dir(dir.path()).map_err(named)?;
         private_file::set_mode(dir.path(), 0o700)?;
-        let lock = File::create(dir.path().join(LOCK)).map_err(named)?;
-        fs4::FileExt::lock(&lock).map_err(named)?;
         Ok((
             Self {
                 dir,
@@ -122,8 +125,6 @@ impl Staging {
         match &self.into {
             Into::Whole(out) => {
                 let out = out.clone();
-                // Only the cards go into place.
-                std::fs::remove_file(self.dir.path().join(LOCK))?;
                 let replaceable = match std::fs::symlink_metadata(&out) {
                     Err(_) => true,
                     Ok(m) => m.is_dir() && std::fs::read_dir(&out)?.next().is_none(),
@@ -167,8 +168,31 @@ impl Staging {
     }
 }
 
+/// Locks the directory `dir` (`flock` on the directory itself).
+#[cfg(unix)]
+fn lock_dir(dir: &Path) -> std::io::Result<Option<File>> {
+    let d = File::open(dir)?;
+    fs4::FileExt::lock(&d)?;
+    Ok(Some(d))
+}
+
+#[cfg(not(unix))]
+#[allow(clippy::unnecessary_wraps)]
+fn lock_dir(_dir: &Path) -> std::io::Result<Option<File>> {
+    Ok(None)
+}
+
 /// Removes the staging directories in `base` whose lock can be taken
 /// (their process is gone).
+#[cfg(not(unix))]
+#[allow(clippy::unnecessary_wraps)]
+fn remove_abandoned(_base: &Path) -> std::io::Result<Vec<PathBuf>> {
+    Ok(Vec::new())
+}
+
+/// Removes the staging directories in `base` whose lock can be taken
+/// (their process is gone).
+#[cfg(unix)]
 fn remove_abandoned(base: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut removed = Vec::new();
     let entries = std::fs::read_dir(base)
@@ -178,7 +202,10 @@ fn remove_abandoned(base: &Path) -> std::io::Result<Vec<PathBuf>> {
             continue;
         }
         let path = entry.path();
-        let Ok(lock) = File::open(path.join(LOCK)) else {
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let Ok(lock) = File::open(&path) else {
             continue;
         };
         if fs4::FileExt::try_lock(&lock).is_ok() {
