@@ -11,7 +11,9 @@
 //! can make at the card reader is refused with a message saying what
 //! happened and what to do, and the recovery goes on with the right cards.
 //!
-//! The cards here use small Argon2id parameters (`backup::TEST_ARGON2`) so
+//! The cards here use small Argon2id parameters
+//! (`BackupOptions::weak_argon2_for_tests`, which marks them as test cards
+//! and needs `CardRecovery::allow_weak_argon2_for_tests` to read them) so
 //! the example runs instantly; real cards use OWASP's.
 //!
 //! Run: `cargo run --example backup_key_3_of_5_recovery_errors`
@@ -36,7 +38,7 @@ fn card_no(e: &Error) -> usize {
 fn main() -> Result<(), Error> {
     let mut rng = keyward::key::os_rng();
     let mut opts = BackupOptions::new(3, 5)?;
-    opts.argon2 = backup::TEST_ARGON2;
+    opts = opts.weak_argon2_for_tests();
     let made = backup::create(&opts, &mut rng)?;
     println!("backup key KCV {}, 5 cards, 3 needed", made.kcv);
     let mut cards = made.cards;
@@ -49,6 +51,7 @@ fn main() -> Result<(), Error> {
 
     println!("\nrecovery session (cards numbered in the order offered):");
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     let p = rec.add(&mut cards[4], PIN)?;
     println!("  card 1 (backup card 5 of 5): {p}");
 

@@ -10,13 +10,13 @@ use keyward_test_alloc::{InspectingAlloc, assert_wiped, watch_thread};
 #[global_allocator]
 static ALLOC: InspectingAlloc = InspectingAlloc;
 
-/// `backup::TEST_ARGON2` is 64 KiB: its Argon2 memory is one block this size.
+/// `BackupOptions::weak_argon2_for_tests` is 64 KiB: its Argon2 memory is one block this size.
 const WATCHED: usize = 64 * 1024;
 
 #[test]
 fn card_pin_memory_is_wiped() {
     let mut opts = BackupOptions::new(2, 3).unwrap();
-    opts.argon2 = backup::TEST_ARGON2;
+    opts = opts.weak_argon2_for_tests();
     let backup = backup::create(&opts, &mut keyward_core::os_rng()).unwrap();
     let mut card = backup.cards.first().unwrap().clone();
     let freed = watch_thread(WATCHED, move || {

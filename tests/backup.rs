@@ -15,7 +15,7 @@ use std::num::NonZeroUsize;
 
 use keyward::backup::{
     self, BackupOptions, Card, CardRecovery, CardStore, DEFAULT_PIN, Damage, Error, MemoryCard,
-    SealParams, StoreError, TEST_ARGON2, TriesLeft, WriteMode,
+    SealParams, StoreError, TriesLeft, WriteMode,
 };
 use keyward::key::{Aes256Key, KcvMethod};
 use keyward::shamir::slip39;
@@ -51,13 +51,14 @@ fn rng(seed: u8) -> ChaCha20Rng {
 
 fn opts(k: u8, n: u8) -> BackupOptions {
     let mut o = BackupOptions::new(k, n).unwrap();
-    o.argon2 = TEST_ARGON2;
+    o = o.weak_argon2_for_tests();
     o.iteration_exponent = 0;
     o
 }
 
 fn recover(cards: &mut [MemoryCard], order: &[usize]) -> Result<Aes256Key, Error> {
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     for &i in order {
         rec.add(&mut cards[i], PIN)?;
     }
@@ -100,6 +101,7 @@ fn progress_messages() {
     let made = backup::create(&opts(3, 5), &mut rng(3)).unwrap();
     let mut cards = made.cards;
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     let p = rec.add(&mut cards[3], PIN).unwrap();
     assert_eq!(p.to_string(), "card 1 of 3 read; 2 more needed");
     let p = rec.add(&mut cards[0], PIN).unwrap();
@@ -128,6 +130,7 @@ fn same_card_twice_and_a_copy_are_named() {
         StoreError::Exists { .. }
     ));
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     rec.add(&mut cards[1], PIN).unwrap();
     let e = rec.add(&mut copy, PIN).unwrap_err();
     assert!(matches!(e, Error::SameCard { card, first } if card == no(2) && first == no(1)));
@@ -152,6 +155,7 @@ fn card_from_another_set_is_refused_before_the_pin() {
     let b = backup::create(&opts(2, 3), &mut rng(6)).unwrap();
     let (mut ca, mut cb) = (a.cards, b.cards);
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     rec.add(&mut ca[0], PIN).unwrap();
     // Wrong PIN on the foreign card: refused as foreign, its counter untouched.
     let e = rec.add(&mut cb[1], Some(b"999999")).unwrap_err();
@@ -206,6 +210,7 @@ fn wrong_pins_count_down_and_block() {
         StoreError::Blocked { after: Some(3) }
     ));
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     let e = rec.add(&mut card, PIN).unwrap_err();
     assert!(matches!(
         store_err(&e),
@@ -261,6 +266,7 @@ fn change_pin_reseals_and_checks_policy() {
         Err(StoreError::WrongPin { .. })
     ));
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     rec.add(&mut cards[0], Some(b"802514")).unwrap();
     rec.add(&mut cards[2], PIN).unwrap();
     assert_eq!(rec.finish().unwrap(), made.key);
@@ -348,13 +354,12 @@ fn options_are_checked() {
     ));
 }
 
-fn vector() -> serde_json::Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/card_record_v1.json"
-    ))
-    .unwrap();
-    serde_json::from_str(&text).unwrap()
+fn vector(version: u8) -> serde_json::Value {
+    let path = format!(
+        "{}/tests/data/card_record_v{version}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn field(v: &serde_json::Value, name: &str) -> String {
@@ -371,11 +376,12 @@ fn unhex(s: &str) -> Vec<u8> {
     out
 }
 
-/// The JSON vector of `docs/formats.md` ("keyward (facade): card record"),
-/// computed independently by `tests/data/card_record_vector.py`.
+/// The JSON vector of `docs/formats.md` ("keyward (facade): card record",
+/// version 2), computed independently by `tests/data/card_record_vector.py`:
+/// Rust seals the same record from the same inputs and opens the Python one.
 #[test]
 fn card_record_vector() {
-    let v = vector();
+    let v = vector(2);
     let f = |name: &str| field(&v, name);
     let record = unhex(&f("record"));
     let share_bytes = unhex(&f("share"));
@@ -395,25 +401,174 @@ fn card_record_vector() {
     assert_eq!(share.group_threshold(), 1);
     let kcv = key.kcv_with(KcvMethod::Cmac);
     let label = f("label");
-    let sealed = Card::seal(&SealParams {
-        label: &label,
-        share: &share,
-        shares: f("shares").parse().unwrap(),
-        kcv: &kcv,
-        argon2: params,
-        salt,
-        pin: pin.as_bytes(),
-    })
-    .unwrap();
+    let seal = |allow_weak_argon2| {
+        Card::seal(&SealParams {
+            label: &label,
+            share: &share,
+            shares: f("shares").parse().unwrap(),
+            kcv: &kcv,
+            argon2: params,
+            salt,
+            pin: pin.as_bytes(),
+            allow_weak_argon2,
+        })
+    };
+    // The vector's parameters are test parameters: refused unless allowed.
+    assert!(matches!(
+        seal(false).unwrap_err(),
+        Error::Argon2Floor { found } if found == params
+    ));
+    let sealed = seal(true).unwrap();
     assert_eq!(sealed.to_bytes(), record);
+    assert_eq!(format!("{:02x}", sealed.flags()), f("flags"));
     // ...and opens the Python-made record.
     let card = Card::from_bytes(&record).unwrap();
+    assert_eq!(card.version(), 2);
     assert_eq!(card.label(), f("label"));
     assert_eq!(format!("{:04x}", card.set_id()), f("set_id"));
     assert_eq!(hexs(card.kcv_bytes()), f("kcv"));
     assert_eq!(card.argon2(), params);
+    assert!(card.is_weak_argon2());
+    assert_eq!(card.has_default_pin(), Some(true));
     let mut store = MemoryCard::with_card(card);
     assert_eq!(*store.unlock(Some(pin.as_bytes())).unwrap(), share_bytes);
+}
+
+/// A version 1 record (the Python vector) is still read and opened; its
+/// default-PIN state is unknown, its weakness is read from its parameters;
+/// a PIN change rewrites it as version 2 with the default-PIN flag clear.
+#[test]
+fn card_record_v1_is_still_read() {
+    let v = vector(1);
+    let f = |name: &str| field(&v, name);
+    let card = Card::from_bytes(&unhex(&f("record"))).unwrap();
+    assert_eq!(card.version(), 1);
+    assert_eq!(card.has_default_pin(), None);
+    assert!(card.is_weak_argon2());
+    let h = card.public_header();
+    assert!(h.weak_argon2);
+    let mut store = MemoryCard::with_card(card);
+    assert_eq!(
+        *store.unlock(Some(f("pin").as_bytes())).unwrap(),
+        unhex(&f("share"))
+    );
+    store
+        .change_pin(Some(f("pin").as_bytes()), Some(b"802514"), &mut rng(40))
+        .unwrap();
+    let bytes = store.to_bytes().unwrap();
+    assert_eq!(bytes[4], 2, "rewritten as version 2");
+    let again = Card::from_bytes(&bytes).unwrap();
+    assert_eq!(again.has_default_pin(), Some(false));
+    assert_eq!(again.flags(), backup::FLAG_WEAK_ARGON2_FOR_TESTS);
+    assert_eq!(*store.unlock(Some(b"802514")).unwrap(), unhex(&f("share")));
+}
+
+/// Version 2 flags are checked: an unknown bit, or a weak flag that
+/// disagrees with the parameters, is damage (found before any PIN).
+#[test]
+fn card_flags_are_checked() {
+    let v = vector(2);
+    let record = unhex(&field(&v, "record"));
+    for flags in [0x00u8, 0x02, 0x04, 0x83] {
+        let mut r = record.clone();
+        r[5] = flags;
+        let body = r.len() - 8;
+        let sum = sha2_prefix(&r[..body]);
+        r[body..].copy_from_slice(&sum);
+        assert!(
+            matches!(
+                Card::from_bytes(&r).unwrap_err(),
+                StoreError::Damaged(Damage::Flags { found }) if found == flags
+            ),
+            "flags {flags:02x}"
+        );
+    }
+}
+
+/// Below the floor (OWASP's 19,456 KiB, t = 2) nothing is written without
+/// the test-only allowance, and a recovery refuses a test card before its
+/// PIN unless allowed; at the floor, cards are not test cards.
+#[test]
+fn argon2_floor_for_card_pins() {
+    let mut o = BackupOptions::new(2, 2).unwrap();
+    o.argon2 = keyward::superpin::Argon2Params {
+        m_cost_kib: 8,
+        t_cost: 1,
+        p_cost: 1,
+    };
+    let e = backup::create(&o, &mut rng(41)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "expected card Argon2id parameters of at least 19456 KiB and 2 passes, found 8 KiB and 1 pass: weaker parameters are for tests only and must be allowed explicitly"
+    );
+    o.argon2.m_cost_kib = 19456;
+    assert!(matches!(
+        backup::create(&o, &mut rng(41)).unwrap_err(),
+        Error::Argon2Floor { .. }
+    ));
+    let mut made = backup::create(&opts(2, 2), &mut rng(42)).unwrap();
+    let mut rec = CardRecovery::new();
+    let e = rec.add(&mut made.cards[0], PIN).unwrap_err();
+    assert!(matches!(e, Error::WeakArgon2 { .. }), "{e:?}");
+    assert_eq!(card_tries(&made.cards[0]), 3, "refused before the PIN");
+    assert!(e.to_string().starts_with("card 1 is a test card: its Argon2id parameters (64 KiB, 1 pass) are below the floor of 19456 KiB and 2 passes"), "{e}");
+    rec.allow_weak_argon2_for_tests();
+    rec.add(&mut made.cards[0], PIN).unwrap();
+    assert!(backup::meets_card_floor(&backup::CARD_ARGON2_FLOOR));
+}
+
+fn card_tries(c: &MemoryCard) -> u8 {
+    rec_of(c).tries_left()
+}
+
+/// `Card::seal` refuses what `Card::from_bytes` refuses: a threshold of 1,
+/// more than 16 cards, a card number above n, a share of a secret longer
+/// than 32 bytes — so a sealed card always reads back.
+#[test]
+fn seal_refuses_what_parse_refuses() {
+    let kcv = Aes256Key::generate(&mut rng(43)).kcv_with(KcvMethod::Cmac);
+    let seal = |share: &slip39::Share, shares: u8| {
+        Card::seal(&SealParams {
+            label: "x",
+            share,
+            shares,
+            kcv: &kcv,
+            argon2: opts(2, 3).argon2,
+            salt: [0; 16],
+            pin: DEFAULT_PIN,
+            allow_weak_argon2: true,
+        })
+    };
+    let split = |secret: &[u8], k: u8, n: u8| {
+        let mut p = slip39::Params::single(k, n).unwrap();
+        p.iteration_exponent = 0;
+        slip39::split(secret, b"", &p, &mut rng(44)).unwrap()
+    };
+    // Threshold 1 (SLIP-0039 allows 1-of-1).
+    let one = split(&[1u8; 32], 1, 1);
+    assert!(matches!(
+        seal(&one[0][0], 1).unwrap_err(),
+        Error::Threshold { k: 1, n: 1 }
+    ));
+    let two = split(&[1u8; 32], 2, 3);
+    // n above 16, and n below the card's number.
+    assert!(matches!(
+        seal(&two[0][0], 17).unwrap_err(),
+        Error::Threshold { .. }
+    ));
+    assert!(matches!(
+        seal(&two[0][2], 2).unwrap_err(),
+        Error::Threshold { .. }
+    ));
+    // A 240-byte secret (whose record length would not fit its length byte).
+    let long = split(&[1u8; 240], 2, 3);
+    assert!(matches!(
+        seal(&long[0][0], 3).unwrap_err(),
+        Error::ShareLength { .. }
+    ));
+    // Every accepted seal parses back.
+    let ok = seal(&two[0][1], 3).unwrap();
+    assert_eq!(Card::from_bytes(&ok.to_bytes()).unwrap(), ok);
 }
 
 /// The ceremony's SLIP-0039 parameters are those `docs/formats.md` states:
@@ -461,9 +616,10 @@ fn a_share_of_a_16_byte_secret_is_refused_at_seal_and_at_parse() {
         share,
         shares: 3,
         kcv: &kcv,
-        argon2: TEST_ARGON2,
+        argon2: opts(2, 3).argon2,
         salt: [0; 16],
         pin: DEFAULT_PIN,
+        allow_weak_argon2: true,
     })
     .unwrap_err();
     assert!(matches!(e, Error::ShareLength { found: 25 }));
@@ -472,7 +628,7 @@ fn a_share_of_a_16_byte_secret_is_refused_at_seal_and_at_parse() {
         "expected a share of a 32-byte backup key (42 bytes), found a share of 25 bytes"
     );
     // A record sealing 25 bytes (S = 41), checksum valid: damaged at parse.
-    let good = unhex(&field(&vector(), "record"));
+    let good = unhex(&field(&vector(1), "record"));
     let s_at = 6 + 18 + 39; // 45 + L
     assert_eq!(good[s_at], 58);
     let mut short = good[..s_at].to_vec();
@@ -622,9 +778,10 @@ mod props {
 #[test]
 fn header_is_authenticated() {
     let made = backup::create(&opts(2, 3), &mut rng(14)).unwrap();
-    let mut bytes = made.cards[0].to_bytes().unwrap();
-    assert_eq!(&bytes[6..12], b"backup");
-    bytes[6] = b'B';
+    let good = made.cards[0].to_bytes().unwrap();
+    let mut bytes = good.clone();
+    assert_eq!(&bytes[7..13], b"backup");
+    bytes[7] = b'B';
     let n = bytes.len() - 8;
     let sum = sha2_prefix(&bytes[..n]);
     bytes[n..].copy_from_slice(&sum);
@@ -635,5 +792,17 @@ fn header_is_authenticated() {
         StoreError::WrongPin {
             tries_left: TriesLeft::Count(2)
         }
+    ));
+    // The flags byte too: clearing "default PIN" without the PIN.
+    let mut bytes = good;
+    assert_eq!(bytes[5], 0x03);
+    bytes[5] = backup::FLAG_WEAK_ARGON2_FOR_TESTS;
+    let sum = sha2_prefix(&bytes[..n]);
+    bytes[n..].copy_from_slice(&sum);
+    let mut forged = MemoryCard::with_card(Card::from_bytes(&bytes).unwrap());
+    assert_eq!(forged.read_header().unwrap().default_pin, Some(false));
+    assert!(matches!(
+        forged.unlock(PIN).unwrap_err(),
+        StoreError::WrongPin { .. }
     ));
 }

@@ -16,7 +16,7 @@ use chacha20::ChaCha20Rng;
 use chacha20::rand_core::SeedableRng;
 use keyward::backup::{
     self, BackupOptions, Card, CardRecovery, CardStore, DEFAULT_PIN, Error, FileCard, StoreError,
-    TEST_ARGON2, TriesLeft, WriteMode,
+    TriesLeft, WriteMode,
 };
 
 const PIN: Option<&[u8]> = Some(DEFAULT_PIN);
@@ -30,7 +30,7 @@ fn tmp(name: &str) -> PathBuf {
 
 fn cards(dir: &Path, k: u8, n: u8, seed: u8) -> (backup::Written, Vec<FileCard>) {
     let mut o = BackupOptions::new(k, n).unwrap();
-    o.argon2 = TEST_ARGON2;
+    o = o.weak_argon2_for_tests();
     o.iteration_exponent = 0;
     let mut stores: Vec<FileCard> = (1..=n)
         .map(|i| FileCard::new(dir.join(format!("card-{i}.kwcard"))))
@@ -131,7 +131,7 @@ fn no_overwrite_absent_cards_and_copies() {
     // A second ceremony onto the same files refuses card 1 and leaves it.
     let before = std::fs::read(c[0].path()).unwrap();
     let mut o = BackupOptions::new(2, 3).unwrap();
-    o.argon2 = TEST_ARGON2;
+    o = o.weak_argon2_for_tests();
     let e = backup::create_on(&o, &mut c, &mut ChaCha20Rng::from_seed([5; 32])).unwrap_err();
     assert!(
         matches!(&e, Error::Card { card: Some(n), error: StoreError::Exists { .. } } if n.get() == 1),
@@ -156,6 +156,7 @@ fn no_overwrite_absent_cards_and_copies() {
     ));
     // Recovery from files: the copy and its original are the same card.
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     rec.add(&mut copy, PIN).unwrap();
     let e = rec.add(&mut c[1], PIN).unwrap_err();
     assert!(matches!(e, Error::SameCard { .. }));
@@ -183,7 +184,47 @@ fn change_pin_on_a_file() {
         StoreError::WrongPin { .. }
     ));
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     rec.add(&mut c[0], Some(b"802514")).unwrap();
     rec.add(&mut c[1], PIN).unwrap();
     assert_eq!(rec.finish().unwrap(), w.key);
+}
+
+/// Two PIN changes at once on one card file, many times: exactly one
+/// succeeds and the other is refused (its old PIN no longer opens the card);
+/// the winner's PIN opens it. Every rewrite of an attempt is locked before
+/// it is renamed into place, so the second attempt cannot run beside the
+/// first between two of its rewrites.
+#[test]
+fn concurrent_pin_changes_one_wins() {
+    for round in 0..20u8 {
+        let dir = tmp(&format!("chg-race-{round}"));
+        let (_, c) = cards(&dir, 2, 2, 20 + round);
+        let path = c[0].path().to_owned();
+        let threads: Vec<_> = [b"590317", b"604958"]
+            .into_iter()
+            .enumerate()
+            .map(|(i, new)| {
+                let p = path.clone();
+                std::thread::spawn(move || {
+                    let mut r = ChaCha20Rng::from_seed([u8::try_from(i).unwrap(); 32]);
+                    FileCard::new(p)
+                        .change_pin(PIN, Some(new), &mut r)
+                        .map(|()| new)
+                })
+            })
+            .collect();
+        let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let won: Vec<&[u8; 6]> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok().copied())
+            .collect();
+        assert_eq!(won.len(), 1, "round {round}: {results:?}");
+        assert!(
+            results
+                .iter()
+                .any(|r| matches!(r, Err(StoreError::WrongPin { .. })))
+        );
+        FileCard::new(&path).unlock(Some(won[0])).unwrap();
+    }
 }

@@ -28,8 +28,14 @@ pub struct BackupOptions {
     pub threshold: u8,
     /// Cards written (n).
     pub shares: u8,
-    /// Argon2id parameters of the card PINs (default OWASP).
+    /// Argon2id parameters of the card PINs (default OWASP's, which is also
+    /// the floor [`CARD_ARGON2_FLOOR`](super::CARD_ARGON2_FLOOR); anything
+    /// below it needs [`allow_weak_argon2`](Self::allow_weak_argon2)).
     pub argon2: Argon2Params,
+    /// Allow [`argon2`](Self::argon2) below the floor, marking every card
+    /// written as a test card (tests and demos only; see
+    /// [`weak_argon2_for_tests`](Self::weak_argon2_for_tests)).
+    pub allow_weak_argon2: bool,
     /// SLIP-0039 iteration exponent (default 1, the standard's default).
     pub iteration_exponent: u8,
     /// Label prefix: cards are labelled "`prefix` card i of n".
@@ -56,10 +62,25 @@ impl BackupOptions {
             threshold,
             shares,
             argon2: Argon2Params::OWASP,
+            allow_weak_argon2: false,
             iteration_exponent: 1,
             label_prefix: String::from("backup"),
             write_mode: WriteMode::CreateNew,
         })
+    }
+
+    /// Tests and demos only: small Argon2id parameters (64 KiB, t = 1,
+    /// p = 1), allowed below the floor. Every card written is marked as a
+    /// test card (`docs/formats.md`, card record flags), and a recovery
+    /// refuses it unless told
+    /// ([`CardRecovery::allow_weak_argon2_for_tests`](super::CardRecovery::allow_weak_argon2_for_tests)):
+    /// a copy of such a card falls to a search of all 6-digit PINs in
+    /// minutes.
+    #[must_use]
+    pub const fn weak_argon2_for_tests(mut self) -> Self {
+        self.argon2 = super::WEAK_TEST_ARGON2;
+        self.allow_weak_argon2 = true;
+        self
     }
 
     /// The label of card `number` (1-based).
@@ -123,9 +144,32 @@ where
     S: CardStore,
     R: CryptoRng + ?Sized,
 {
+    let pins = alloc::vec![DEFAULT_PIN; stores.len()];
+    create_on_with_pins(opts, stores, &pins, rng)
+}
+
+/// As [`create_on`], with card i + 1 sealed under `pins[i]` and read back
+/// with it. Every PIN is checked against
+/// [`NEW_PIN_POLICY`](super::NEW_PIN_POLICY) (except [`DEFAULT_PIN`],
+/// the appliance default) before any card is written.
+///
+/// # Errors
+/// As [`create_on`]; [`Error::Stores`] unless there is one PIN per store;
+/// a numbered [`StoreError::NewPin`](super::StoreError::NewPin).
+pub fn create_on_with_pins<S, R>(
+    opts: &BackupOptions,
+    stores: &mut [S],
+    pins: &[&[u8]],
+    rng: &mut R,
+) -> Result<Written>
+where
+    S: CardStore,
+    R: CryptoRng + ?Sized,
+{
     let key = Aes256Key::generate(rng);
-    write_cards(&key, opts, stores, rng)?;
-    let subsets = verify_read_back(stores, Some(DEFAULT_PIN))?;
+    write_cards_with_pins(&key, opts, stores, pins, rng)?;
+    let typed: Vec<Option<&[u8]>> = pins.iter().map(|p| Some(*p)).collect();
+    let subsets = verify_read_back_with_pins(stores, &typed)?;
     Ok(Written {
         kcv: key.kcv(),
         key,
@@ -140,7 +184,9 @@ where
 /// extendable flag 1, iteration exponent from the options (default 1).
 ///
 /// # Errors
-/// As [`create_on`] except [`Error::ReadBack`].
+/// As [`create_on`] except [`Error::ReadBack`]; [`Error::Argon2Floor`] for
+/// parameters below the floor without
+/// [`BackupOptions::allow_weak_argon2`].
 pub fn write_cards<S, R>(
     key: &Aes256Key,
     opts: &BackupOptions,
@@ -151,12 +197,43 @@ where
     S: CardStore,
     R: CryptoRng + ?Sized,
 {
+    let pins = alloc::vec![DEFAULT_PIN; stores.len()];
+    write_cards_with_pins(key, opts, stores, &pins, rng)
+}
+
+/// As [`write_cards`], with card i + 1 sealed under `pins[i]`.
+///
+/// # Errors
+/// As [`create_on_with_pins`] except [`Error::ReadBack`].
+pub fn write_cards_with_pins<S, R>(
+    key: &Aes256Key,
+    opts: &BackupOptions,
+    stores: &mut [S],
+    pins: &[&[u8]],
+    rng: &mut R,
+) -> Result<()>
+where
+    S: CardStore,
+    R: CryptoRng + ?Sized,
+{
     let _ = BackupOptions::new(opts.threshold, opts.shares)?;
-    if stores.len() != usize::from(opts.shares) {
+    if !super::record::meets_card_floor(&opts.argon2) && !opts.allow_weak_argon2 {
+        return Err(Error::Argon2Floor { found: opts.argon2 });
+    }
+    if stores.len() != usize::from(opts.shares) || pins.len() != stores.len() {
         return Err(Error::Stores {
             expected: usize::from(opts.shares),
-            found: stores.len(),
+            found: if pins.len() == stores.len() {
+                stores.len()
+            } else {
+                pins.len()
+            },
         });
+    }
+    for (i, pin) in pins.iter().enumerate() {
+        if *pin != DEFAULT_PIN {
+            super::soft::check_new_pin(Some(pin)).map_err(|e| numbered(e, card_no(i)))?;
+        }
     }
     check_label(&opts.label(opts.shares))?;
     let mut params = slip39::Params::single(opts.threshold, opts.shares).map_err(Error::Shamir)?;
@@ -165,7 +242,13 @@ where
     let groups =
         slip39::split(key.expose_secret(), PASSPHRASE, &params, rng).map_err(Error::Shamir)?;
     let kcv = key.kcv_with(KcvMethod::Cmac);
-    for ((i, share), store) in groups.iter().flatten().enumerate().zip(stores.iter_mut()) {
+    for (((i, share), store), pin) in groups
+        .iter()
+        .flatten()
+        .enumerate()
+        .zip(stores.iter_mut())
+        .zip(pins)
+    {
         let label = opts.label(share.member_index().saturating_add(1));
         let mut salt = [0u8; SALT_LEN];
         rng.fill_bytes(&mut salt);
@@ -176,7 +259,8 @@ where
             kcv: &kcv,
             argon2: opts.argon2,
             salt,
-            pin: DEFAULT_PIN,
+            pin,
+            allow_weak_argon2: opts.allow_weak_argon2,
         };
         store
             .write_share(&p, opts.write_mode)
@@ -202,13 +286,32 @@ pub(super) fn card_no(i: usize) -> NonZeroUsize {
 /// [`Error::HeaderMismatch`], [`Error::NotEnoughCards`], [`Error::ReadBack`]
 /// naming the failing subset.
 pub fn verify_read_back<S: CardStore>(stores: &mut [S], pin: Option<&[u8]>) -> Result<usize> {
+    let pins = alloc::vec![pin; stores.len()];
+    verify_read_back_with_pins(stores, &pins)
+}
+
+/// As [`verify_read_back`], unlocking card i + 1 with `pins[i]`.
+///
+/// # Errors
+/// As [`verify_read_back`]; [`Error::Stores`] unless there is one PIN per
+/// store.
+pub fn verify_read_back_with_pins<S: CardStore>(
+    stores: &mut [S],
+    pins: &[Option<&[u8]>],
+) -> Result<usize> {
     let n = stores.len();
+    if pins.len() != n {
+        return Err(Error::Stores {
+            expected: pins.len(),
+            found: n,
+        });
+    }
     let mut opened: Vec<Zeroizing<Vec<u8>>> = Vec::with_capacity(n);
     let mut first = None;
-    for (i, store) in stores.iter_mut().enumerate() {
+    for ((i, store), pin) in stores.iter_mut().enumerate().zip(pins) {
         let no = card_no(i);
         let header = store.read_header().map_err(|e| numbered(e, no))?;
-        let own = super::store::pin_for(&*store, pin);
+        let own = super::store::pin_for(&*store, *pin);
         let share = store
             .unlock(own.as_deref().map(Vec::as_slice))
             .map_err(|e| numbered(e, no))?;

@@ -9,7 +9,9 @@ use core::num::NonZeroUsize;
 
 use keyward_core::Kcv;
 
-use super::record::{MAX_LABEL_LEN, SHARE_LEN, VERSION};
+use keyward_superpin::Argon2Params;
+
+use super::record::{CARD_ARGON2_FLOOR, MAX_LABEL_LEN, SHARE_LEN, VERSION, VERSION_1};
 
 /// A boxed storage failure (file I/O, a PKCS#11 return value), kept as the
 /// [`source`](core::error::Error::source) of the error that reports it.
@@ -37,6 +39,12 @@ pub enum Damage {
     },
     /// The sealed share does not parse as a SLIP-0039 share.
     Share,
+    /// A version 2 flags byte with unknown bits set, or a weak-Argon2 flag
+    /// that disagrees with the parameters.
+    Flags {
+        /// The flags byte found.
+        found: u8,
+    },
 }
 
 impl fmt::Display for Damage {
@@ -53,6 +61,10 @@ impl fmt::Display for Damage {
                 SHARE_LEN + 16
             ),
             Self::Share => f.write_str("the share inside is malformed"),
+            Self::Flags { found } => write!(
+                f,
+                "expected flags 00 to 03 agreeing with the Argon2id parameters, found {found:02X}"
+            ),
         }
     }
 }
@@ -235,7 +247,7 @@ impl fmt::Display for CardError<'_> {
             ),
             StoreError::Version { found } => write!(
                 f,
-                "{c} has record version {found}, expected {VERSION} (written by another keyward version?)"
+                "{c} has record version {found}, expected {VERSION_1} or {VERSION} (written by another keyward version?)"
             ),
             StoreError::Empty { store } => write!(f, "{c} ({store}) holds no share"),
             StoreError::Exists { store } => write!(
@@ -374,6 +386,21 @@ pub enum Error {
         /// Shares.
         n: u8,
     },
+    /// Card Argon2id parameters below [`CARD_ARGON2_FLOOR`] for a new card,
+    /// without the explicit test-only allowance.
+    Argon2Floor {
+        /// The parameters asked for.
+        found: Argon2Params,
+    },
+    /// A card with Argon2id parameters below [`CARD_ARGON2_FLOOR`] (a test
+    /// card), offered to a recovery that does not allow them; refused
+    /// before its PIN.
+    WeakArgon2 {
+        /// The card.
+        card: NonZeroUsize,
+        /// Its parameters.
+        found: Argon2Params,
+    },
 }
 
 impl Error {
@@ -388,7 +415,9 @@ impl Error {
     pub const fn card(&self) -> Option<NonZeroUsize> {
         match *self {
             Self::Card { card, .. } | Self::HeaderMismatch { card, .. } => card,
-            Self::SameCard { card, .. } | Self::ForeignCard { card, .. } => Some(card),
+            Self::SameCard { card, .. }
+            | Self::ForeignCard { card, .. }
+            | Self::WeakArgon2 { card, .. } => Some(card),
             _ => None,
         }
     }
@@ -480,6 +509,24 @@ impl fmt::Display for Error {
             Self::Threshold { k, n } => write!(
                 f,
                 "expected 2 <= threshold <= cards <= 16, found threshold {k} with {n} cards"
+            ),
+            Self::Argon2Floor { found } => write!(
+                f,
+                "expected card Argon2id parameters of at least {} KiB and {} passes, found {} KiB and {} {}: weaker parameters are for tests only and must be allowed explicitly",
+                CARD_ARGON2_FLOOR.m_cost_kib,
+                CARD_ARGON2_FLOOR.t_cost,
+                found.m_cost_kib,
+                found.t_cost,
+                if found.t_cost == 1 { "pass" } else { "passes" }
+            ),
+            Self::WeakArgon2 { card, found } => write!(
+                f,
+                "card {card} is a test card: its Argon2id parameters ({} KiB, {} {}) are below the floor of {} KiB and {} passes, so a copy of it falls to a PIN search in minutes; refused (allow test cards explicitly to read it)",
+                found.m_cost_kib,
+                found.t_cost,
+                if found.t_cost == 1 { "pass" } else { "passes" },
+                CARD_ARGON2_FLOOR.m_cost_kib,
+                CARD_ARGON2_FLOOR.t_cost,
             ),
         }
     }

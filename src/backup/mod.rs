@@ -14,8 +14,12 @@
 //! "keyward (facade): card record"): label, set identifier, the backup key's
 //! KCV and the wrong-PIN counter in the clear, the share's 42-byte bytes form
 //! sealed with AES-256-SIV under a key derived from the card's PIN with
-//! Argon2id. Cards ship with PIN [`DEFAULT_PIN`];
-//! [`CardStore::change_pin`] re-seals under a new one.
+//! Argon2id at no less than [`CARD_ARGON2_FLOOR`] (OWASP's) outside tests.
+//! A ceremony gives each card its PIN ([`create_on_with_pins`]) or the
+//! appliance default [`DEFAULT_PIN`] ([`create_on`]), which the record
+//! flags until [`CardStore::change_pin`] re-seals under a new one. What
+//! cannot be a card PIN is refused by [`check_pin_shape`] before a card
+//! counts a try.
 //!
 //! **The wrong-PIN counter of a soft card is advisory.** Three consecutive
 //! wrong PINs block a card ([`MAX_WRONG_PINS`]) and a correct PIN resets the
@@ -40,12 +44,14 @@
 //! ```
 //! use keyward::backup::{self, BackupOptions, CardRecovery, DEFAULT_PIN};
 //! # let mut rng = keyward::key::os_rng();
-//! let mut opts = BackupOptions::new(2, 3)?;
-//! opts.argon2 = backup::TEST_ARGON2; // tests only: the default is OWASP's
+//! // Tests only (64 KiB, t = 1, every card marked as a test card); the
+//! // default is OWASP's, which is also the floor.
+//! let opts = BackupOptions::new(2, 3)?.weak_argon2_for_tests();
 //! let made = backup::create(&opts, &mut rng)?; // read back before returning
 //! let mut cards = made.cards;
 //!
 //! let mut rec = CardRecovery::new();
+//! rec.allow_weak_argon2_for_tests(); // a test card is refused otherwise
 //! let p = rec.add(&mut cards[2], Some(DEFAULT_PIN))?;
 //! assert_eq!(p.to_string(), "card 1 of 2 read; 1 more needed");
 //! // The same card again is named as such.
@@ -67,24 +73,28 @@ mod error;
 mod file;
 #[cfg(feature = "fuzzing")]
 mod fuzz;
+mod pin;
 mod record;
 mod recovery;
 mod soft;
 mod store;
 
 pub use ceremony::{
-    Backup, BackupOptions, Written, create, create_on, verify_read_back, write_cards,
+    Backup, BackupOptions, Written, create, create_on, create_on_with_pins, verify_read_back,
+    verify_read_back_with_pins, write_cards, write_cards_with_pins,
 };
 pub use crypto::{SALT_LEN, SIV_KEY_INFO};
 pub use error::{BoxedError, Damage, Error, Result, StoreError, TriesLeft};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-pub use file::FileCard;
+pub use file::{FileCard, MAX_CARD_FILE_LEN};
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub use fuzz::fuzz_card_record;
+pub use pin::{PIN_LINE_CAP, PIN_MAX_DIGITS, PIN_MIN_DIGITS, PinShape, check_pin_shape};
 pub use record::{
-    CHECKSUM_LEN, Card, MAGIC, MAX_LABEL_LEN, MAX_WRONG_PINS, SHARE_LEN, SealParams, VERSION,
+    CARD_ARGON2_FLOOR, CHECKSUM_LEN, Card, FLAG_DEFAULT_PIN, FLAG_WEAK_ARGON2_FOR_TESTS, MAGIC,
+    MAX_LABEL_LEN, MAX_WRONG_PINS, SHARE_LEN, SealParams, VERSION, VERSION_1, meets_card_floor,
 };
 pub use recovery::{CardRecovery, Progress};
 pub use soft::MemoryCard;
@@ -98,8 +108,9 @@ pub const DEFAULT_PIN: &[u8] = b"123456";
 pub const PASSPHRASE: &[u8] = b"";
 
 /// Small Argon2id parameters (64 KiB, t = 1, p = 1) for tests and the demo
-/// only: a PIN guess then costs almost nothing.
-pub const TEST_ARGON2: Argon2Params = Argon2Params {
+/// only (a PIN guess then costs almost nothing): reached through
+/// [`BackupOptions::weak_argon2_for_tests`], which also allows them.
+pub(crate) const WEAK_TEST_ARGON2: Argon2Params = Argon2Params {
     m_cost_kib: 64,
     t_cost: 1,
     p_cost: 1,

@@ -1,5 +1,5 @@
-//! The card record codec: `KWCD` version 1 bytes ↔ [`Card`]
-//! (`docs/formats.md`, "keyward (facade): card record").
+//! The card record codec: `KWCD` version 2 bytes (version 1 still read) ↔
+//! [`Card`] (`docs/formats.md`, "keyward (facade): card record").
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -20,8 +20,29 @@ use super::store::CardHeader;
 pub const MAX_WRONG_PINS: u8 = 3;
 /// Magic bytes at the start of every card record.
 pub const MAGIC: [u8; 4] = *b"KWCD";
-/// The record version this code writes and reads.
-pub const VERSION: u8 = 1;
+/// The record version this code writes (version 2: a flags byte after the
+/// version). It also reads [`VERSION_1`].
+pub const VERSION: u8 = 2;
+/// The first record version (no flags byte), still read; a PIN change
+/// rewrites such a card as version 2.
+pub const VERSION_1: u8 = 1;
+/// Flag bit: the card's Argon2id parameters are below
+/// [`CARD_ARGON2_FLOOR`], written on purpose for a test or demo
+/// ([`BackupOptions::weak_argon2_for_tests`](super::BackupOptions::weak_argon2_for_tests)).
+pub const FLAG_WEAK_ARGON2_FOR_TESTS: u8 = 0x01;
+/// Flag bit: the share is sealed under the appliance default PIN
+/// [`DEFAULT_PIN`](super::DEFAULT_PIN) (cleared by a PIN change).
+pub const FLAG_DEFAULT_PIN: u8 = 0x02;
+/// The least Argon2id cost of a card PIN outside tests: OWASP's
+/// (19,456 KiB, t = 2, p = 1). A card below it is written only with
+/// [`SealParams::allow_weak_argon2`] and read by a recovery only after
+/// [`CardRecovery::allow_weak_argon2_for_tests`](super::CardRecovery::allow_weak_argon2_for_tests).
+pub const CARD_ARGON2_FLOOR: Argon2Params = Argon2Params::OWASP;
+
+/// Whether `p` costs at least [`CARD_ARGON2_FLOOR`] (memory and passes).
+pub const fn meets_card_floor(p: &Argon2Params) -> bool {
+    p.m_cost_kib >= CARD_ARGON2_FLOOR.m_cost_kib && p.t_cost >= CARD_ARGON2_FLOOR.t_cost
+}
 /// Longest card label in bytes (printable ASCII).
 pub const MAX_LABEL_LEN: usize = 64;
 /// Length of the trailing checksum (SHA-256 of the record before it, truncated).
@@ -62,6 +83,10 @@ pub struct SealParams<'a> {
     pub salt: [u8; SALT_LEN],
     /// The PIN the share is sealed under.
     pub pin: &'a [u8],
+    /// Allow Argon2id parameters below [`CARD_ARGON2_FLOOR`] (tests and
+    /// demos only): the card is then marked
+    /// [`FLAG_WEAK_ARGON2_FOR_TESTS`].
+    pub allow_weak_argon2: bool,
 }
 
 impl fmt::Debug for SealParams<'_> {
@@ -71,6 +96,7 @@ impl fmt::Debug for SealParams<'_> {
             .field("shares", &self.shares)
             .field("kcv", &self.kcv)
             .field("argon2", &self.argon2)
+            .field("allow_weak_argon2", &self.allow_weak_argon2)
             .finish_non_exhaustive()
     }
 }
@@ -81,6 +107,8 @@ impl fmt::Debug for SealParams<'_> {
 /// that keep records ([`MemoryCard`](super::MemoryCard), `FileCard`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Card {
+    version: u8,
+    flags: u8,
     label: String,
     set_id: u16,
     threshold: u8,
@@ -96,6 +124,8 @@ pub struct Card {
 impl fmt::Debug for Card {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Card")
+            .field("version", &self.version)
+            .field("flags", &self.flags)
             .field("label", &self.label)
             .field("set_id", &self.set_id)
             .field("threshold", &self.threshold)
@@ -110,10 +140,16 @@ impl fmt::Debug for Card {
 impl Card {
     /// Seals a share into a new card record (counter 0).
     ///
+    /// Refuses everything [`from_bytes`](Self::from_bytes) would refuse, so
+    /// a sealed card always reads back.
+    ///
     /// # Errors
     /// [`Error::Label`]; [`Error::ShareLength`] unless the share is one of a
-    /// 32-byte secret; [`Error::Threshold`] if `shares` is below the share's
-    /// threshold or above 16; [`StoreError::Argon2`] (as [`Error::Card`]).
+    /// 32-byte secret; [`Error::Threshold`] unless 2 ≤ k ≤ n ≤ 16 and the
+    /// share's number is at most n; [`Error::Argon2Floor`] for parameters
+    /// below [`CARD_ARGON2_FLOOR`] without
+    /// [`allow_weak_argon2`](SealParams::allow_weak_argon2);
+    /// [`StoreError::Argon2`] (as [`Error::Card`]).
     pub fn seal(p: &SealParams<'_>) -> Result<Self, Error> {
         check_label(p.label)?;
         let bytes = Zeroizing::new(p.share.to_bytes());
@@ -132,7 +168,13 @@ impl Card {
             });
         }
         p.argon2.validate().map_err(|_| StoreError::Argon2)?;
+        let weak = !meets_card_floor(&p.argon2);
+        if weak && !p.allow_weak_argon2 {
+            return Err(Error::Argon2Floor { found: p.argon2 });
+        }
         let mut card = Self {
+            version: VERSION,
+            flags: flags_for(weak, p.pin),
             label: String::from(p.label),
             set_id: p.share.identifier(),
             threshold,
@@ -149,11 +191,15 @@ impl Card {
     }
 
     /// The header: every byte before the counter, the associated data of
-    /// the seal.
+    /// the seal. Version 1 has no flags byte.
     fn header(&self) -> Vec<u8> {
-        let mut h = Vec::with_capacity(6 + self.label.len() + FIXED_AFTER_LABEL);
+        let mut h = Vec::with_capacity(7 + self.label.len() + FIXED_AFTER_LABEL);
         h.extend_from_slice(&MAGIC);
-        h.push(VERSION);
+        h.push(self.version);
+        if self.version != VERSION_1 {
+            h.push(self.flags);
+        }
+        // `check_label` (at seal and parse) keeps the length within 1..=64.
         h.push(u8::try_from(self.label.len()).unwrap_or(0));
         h.extend_from_slice(self.label.as_bytes());
         h.extend_from_slice(&self.set_id.to_be_bytes());
@@ -174,7 +220,8 @@ impl Card {
         crypto::open(&self.argon2, &self.salt, &self.header(), &self.sealed, pin)
     }
 
-    /// Re-seals `share` under `pin` with a new salt (a PIN change).
+    /// Re-seals `share` under `pin` with a new salt (a PIN change), as a
+    /// version 2 record whose default-PIN flag follows the new PIN.
     pub(super) fn reseal(
         &mut self,
         share: &[u8],
@@ -182,6 +229,8 @@ impl Card {
         salt: [u8; SALT_LEN],
     ) -> Result<(), StoreError> {
         let mut next = self.clone();
+        next.version = VERSION;
+        next.flags = flags_for(self.is_weak_argon2(), pin);
         next.salt = salt;
         next.sealed = crypto::seal(&next.argon2, &next.salt, &next.header(), share, pin)?;
         *self = next;
@@ -208,6 +257,31 @@ impl Card {
             kcv: self.kcv,
             tries_left: super::TriesLeft::Count(self.tries_left()),
             argon2: Some(self.argon2),
+            weak_argon2: self.is_weak_argon2(),
+            default_pin: self.has_default_pin(),
+        }
+    }
+
+    /// The record version (1 or 2).
+    pub const fn version(&self) -> u8 {
+        self.version
+    }
+    /// The flags byte (version 2; 0 for version 1).
+    pub const fn flags(&self) -> u8 {
+        self.flags
+    }
+    /// Whether the PIN key's Argon2id parameters are below
+    /// [`CARD_ARGON2_FLOOR`] (a card for tests).
+    pub const fn is_weak_argon2(&self) -> bool {
+        !meets_card_floor(&self.argon2)
+    }
+    /// Whether the share is sealed under the default PIN: `Some` for a
+    /// version 2 record, `None` for version 1 (not recorded).
+    pub const fn has_default_pin(&self) -> Option<bool> {
+        if self.version == VERSION_1 {
+            None
+        } else {
+            Some(self.flags & FLAG_DEFAULT_PIN != 0)
         }
     }
 
@@ -264,6 +338,7 @@ impl Card {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = self.header();
         out.push(self.wrong_pins);
+        // `seal`/`from_bytes` keep the sealed length at TAG_LEN + SHARE_LEN.
         out.push(u8::try_from(self.sealed.len()).unwrap_or(0));
         out.extend_from_slice(&self.sealed);
         let sum = Sha256::digest(&out);
@@ -295,9 +370,11 @@ impl Card {
         }
         let mut r = Reader(body.get(4..).unwrap_or(&[]));
         let version = r.u8().ok_or(dmg(Damage::Length))?;
-        if version != VERSION {
-            return Err(StoreError::Version { found: version });
-        }
+        let flags = match version {
+            VERSION_1 => 0,
+            VERSION => r.u8().ok_or(dmg(Damage::Length))?,
+            found => return Err(StoreError::Version { found }),
+        };
         let label_len = usize::from(r.u8().ok_or(dmg(Damage::Length))?);
         let label = r.take(label_len).ok_or(dmg(Damage::Length))?;
         let label = core::str::from_utf8(label).map_err(|_| dmg(Damage::Label))?;
@@ -334,7 +411,18 @@ impl Card {
             p_cost: p,
         };
         argon2.validate().map_err(|_| dmg(Damage::Field))?;
+        // Version 2: only the two known flags, and the weak flag exactly
+        // when the parameters are below the floor.
+        let known = FLAG_WEAK_ARGON2_FOR_TESTS | FLAG_DEFAULT_PIN;
+        if version == VERSION
+            && (flags & !known != 0
+                || (flags & FLAG_WEAK_ARGON2_FOR_TESTS != 0) == meets_card_floor(&argon2))
+        {
+            return Err(dmg(Damage::Flags { found: flags }));
+        }
         Ok(Self {
+            version,
+            flags,
             label: String::from(label),
             set_id,
             threshold,
@@ -347,6 +435,13 @@ impl Card {
             sealed: sealed.to_vec(),
         })
     }
+}
+
+/// The flags byte of a new record: weak Argon2 as given, default PIN when
+/// `pin` is [`DEFAULT_PIN`](super::DEFAULT_PIN) (compared in constant time).
+fn flags_for(weak: bool, pin: &[u8]) -> u8 {
+    let default = bool::from(pin.ct_eq(super::DEFAULT_PIN));
+    (if weak { FLAG_WEAK_ARGON2_FOR_TESTS } else { 0 }) | if default { FLAG_DEFAULT_PIN } else { 0 }
 }
 
 struct Reader<'a>(&'a [u8]);

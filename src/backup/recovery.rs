@@ -94,12 +94,24 @@ pub struct CardRecovery {
     /// Offered number of each card handed to keyward-shamir (its share
     /// numbers are positions in this list, from 1).
     given: Vec<NonZeroUsize>,
+    /// Whether test cards (Argon2id below the floor) are read.
+    allow_weak_argon2: bool,
 }
 
 impl CardRecovery {
     /// An empty recovery.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Tests and demos only: read cards whose Argon2id parameters are below
+    /// [`CARD_ARGON2_FLOOR`](super::CARD_ARGON2_FLOOR) (written with
+    /// [`BackupOptions::weak_argon2_for_tests`](super::BackupOptions::weak_argon2_for_tests)).
+    /// Without it such a card is refused before its PIN
+    /// ([`Error::WeakArgon2`]).
+    pub fn allow_weak_argon2_for_tests(&mut self) -> &mut Self {
+        self.allow_weak_argon2 = true;
+        self
     }
 
     /// The number the next card gets in messages (1-based).
@@ -130,7 +142,8 @@ impl CardRecovery {
     ///
     /// # Errors
     /// [`Error::ForeignCard`] (checked from the clear header, before the
-    /// PIN, so a foreign card spends no try), a numbered [`Error::Card`]
+    /// PIN, so a foreign card spends no try), [`Error::WeakArgon2`] (also
+    /// before the PIN), a numbered [`Error::Card`]
     /// (blocked, wrong PIN with tries left, damaged, absent, storage),
     /// [`Error::HeaderMismatch`], [`Error::SameCard`], [`Error::Shamir`] —
     /// all naming the card by its number. A refused card is not counted
@@ -142,6 +155,12 @@ impl CardRecovery {
     ) -> Result<Progress> {
         let no = self.skip();
         let header = store.read_header().map_err(|e| numbered(e, no))?;
+        if header.weak_argon2 && !self.allow_weak_argon2 {
+            return Err(Error::WeakArgon2 {
+                card: no,
+                found: header.argon2.unwrap_or(super::WEAK_TEST_ARGON2),
+            });
+        }
         if let Some(set) = self.first {
             if set.set_id != header.set_id || !bool::from(set.kcv.bytes().ct_eq(header.kcv.bytes()))
             {

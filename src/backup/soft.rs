@@ -180,7 +180,7 @@ impl CardStore for MemoryCard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backup::{BackupOptions, DEFAULT_PIN, TEST_ARGON2, create};
+    use crate::backup::{BackupOptions, DEFAULT_PIN, create};
     use alloc::boxed::Box;
     use alloc::string::ToString;
     use chacha20::ChaCha20Rng;
@@ -188,7 +188,7 @@ mod tests {
 
     fn card() -> Card {
         let mut o = BackupOptions::new(2, 3).unwrap();
-        o.argon2 = TEST_ARGON2;
+        o = o.weak_argon2_for_tests();
         o.iteration_exponent = 0;
         let made = create(&o, &mut ChaCha20Rng::from_seed([3; 32])).unwrap();
         made.cards[0].card().unwrap().clone()

@@ -66,6 +66,13 @@ pub struct CardHeader {
     /// The Argon2id parameters of the PIN key (soft cards; `None` where the
     /// store checks the PIN itself).
     pub argon2: Option<Argon2Params>,
+    /// Whether those parameters are below
+    /// [`CARD_ARGON2_FLOOR`](super::CARD_ARGON2_FLOOR): a card for tests,
+    /// refused by a recovery unless allowed.
+    pub weak_argon2: bool,
+    /// Whether the card still has the default PIN, where the store knows
+    /// (a version 2 record); `None` otherwise.
+    pub default_pin: Option<bool>,
 }
 
 impl CardHeader {
@@ -98,6 +105,8 @@ impl CardHeader {
             kcv,
             tries_left,
             argon2: None,
+            weak_argon2: false,
+            default_pin: None,
         })
     }
 
@@ -342,6 +351,8 @@ where
         argon2: header.argon2.unwrap_or(argon2),
         salt,
         pin: new_pin,
+        // A test card's copy stays a test card (and keeps its costs).
+        allow_weak_argon2: header.weak_argon2,
     };
     to.write_share(&p, mode).map_err(|e| numbered(e, two))?;
     let copied = to.read_header().map_err(|e| numbered(e, two))?;

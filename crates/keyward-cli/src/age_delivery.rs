@@ -361,6 +361,11 @@ pub struct Delivery {
 }
 
 impl SealTo {
+    /// Whether any recipient was given.
+    pub fn is_set(&self) -> bool {
+        !self.recipients.is_empty() || self.recipients_file.is_some()
+    }
+
     /// Parses the recipients, checks one per card and that no
     /// `DIR/share-i.age` exists; `None` without recipients.
     ///
@@ -385,8 +390,9 @@ impl SealTo {
 }
 
 impl Delivery {
-    /// Reads each card's share with `pin` (a right PIN leaves its try
-    /// counter as it was) and writes it sealed to the card's custodian.
+    /// Reads each card's share with its PIN (`pins[i]` for card i + 1; a
+    /// right PIN leaves its try counter as it was) and writes it sealed to
+    /// the card's custodian.
     /// Prints one line per file: its path, a tab, the recipient.
     ///
     /// # Errors
@@ -394,10 +400,10 @@ impl Delivery {
     pub fn deliver<S: keyward::backup::CardStore>(
         &self,
         stores: &mut [S],
-        pin: &[u8],
+        pins: &[&[u8]],
     ) -> crate::io::CmdResult {
         let mut items = Vec::with_capacity(stores.len());
-        for (i, (store, path)) in stores.iter_mut().zip(&self.paths).enumerate() {
+        for (i, ((store, path), pin)) in stores.iter_mut().zip(&self.paths).zip(pins).enumerate() {
             let bytes = store
                 .unlock(Some(pin))
                 .map_err(|e| Failure::Input(format!("card {}: {e}", i + 1)))?;

@@ -16,6 +16,7 @@ use keyward::backup::{CardStore, FileCard, PinEntry};
 use keyward_core::zeroize::Zeroizing;
 use keyward_pkcs11::{Modules, Pkcs11Uri, TokenCard, Wait, is_pkcs11_uri};
 
+use crate::card_pin::Pin;
 use crate::io::{self, Failure};
 
 /// How long to wait for a token card that is not inserted.
@@ -60,7 +61,7 @@ pub struct Opener {
 
 /// A PIN asked for a token card when it is opened (backup, copy target):
 /// called with a prompt naming the card.
-pub type AskPin<'a> = &'a mut dyn FnMut(&str) -> Result<Zeroizing<String>, Failure>;
+pub type AskPin<'a> = &'a mut dyn FnMut(&str) -> Result<Pin, Failure>;
 
 impl Opener {
     /// An opener with the library flag (if the command has one) and the wait.
@@ -135,7 +136,7 @@ impl Opener {
         if let Some(ask) = ask {
             if card.own_pin().is_none() && card.pin_entry() == PinEntry::Typed {
                 let pin = ask(&format!("user PIN of card {no} ({})", card.token().name()))?;
-                card = card.with_pin(Zeroizing::new(pin.as_bytes().to_vec()));
+                card = card.with_pin(pin);
             }
         }
         Ok(Opened {
@@ -155,8 +156,8 @@ impl Opener {
 pub fn pin_for(
     card: &dyn CardStore,
     prompt: &str,
-    next: &mut dyn FnMut(&str) -> Result<Zeroizing<String>, Failure>,
-) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
+    next: &mut dyn FnMut(&str) -> Result<Pin, Failure>,
+) -> Result<Option<Pin>, Failure> {
     if card.pin_entry() == PinEntry::PinPad {
         io::note(&format!(
             "keyward: {}: type the PIN on the reader's PIN pad",
@@ -167,6 +168,5 @@ pub fn pin_for(
     if let Some(own) = card.own_pin() {
         return Ok(Some(Zeroizing::new(own.to_vec())));
     }
-    let pin = next(prompt)?;
-    Ok(Some(Zeroizing::new(pin.as_bytes().to_vec())))
+    Ok(Some(next(prompt)?))
 }

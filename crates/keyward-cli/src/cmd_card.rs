@@ -1,14 +1,17 @@
-//! `keyward card change-pin|copy|info`: one backup-key card file at a time
-//! (`keyward::backup::FileCard`). The card file itself counts PIN tries
-//! (before the PIN is checked); this command only opens it and reads PINs.
+//! `keyward card change-pin|copy|info`: one backup-key card at a time, a
+//! card file (`keyward::backup::FileCard`) or a token (`card_location.rs`).
+//! The card file itself counts PIN tries (before the PIN is checked), a
+//! token counts them itself; this command only opens it and reads PINs.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use keyward::backup::{self, CardStore, FileCard, WriteMode};
+use keyward::backup::{self, CardStore, WriteMode};
+use subtle::ConstantTimeEq;
 
-use crate::cmd_ceremony::{EXIT_CODES, PinSource};
+use crate::card_location::Opened;
+use crate::card_pin::PinSource;
+use crate::cmd_ceremony::{EXIT_CODES, open_card, warn_about};
 use crate::io::{self, CmdResult, Failure};
 
 impl From<backup::StoreError> for Failure {
@@ -52,6 +55,10 @@ pub struct CardPathArgs {
     module: crate::card_location::ModuleArg,
     #[command(flatten)]
     wait: crate::card_location::WaitArgs,
+    /// Tests and demos only: accept a test card (Argon2id below the floor),
+    /// with a warning; `change-pin` refuses one without it.
+    #[arg(long)]
+    weak_argon2_for_tests: bool,
 }
 
 #[derive(Debug, Args)]
@@ -79,21 +86,34 @@ pub fn run(cmd: CardCommand) -> CmdResult {
 }
 
 fn change_pin_cmd(a: &CardPathArgs) -> CmdResult {
-    let mut card = open_one(&a.card, &a.module, &a.wait)?;
+    let Opened {
+        store: mut card,
+        token,
+        ..
+    } = open_one(&a.card, &a.module, &a.wait)?;
     let header = card.read_header()?;
-    let terminal = std::io::stdin().is_terminal();
+    warn_about(&header, None, a.weak_argon2_for_tests)?;
     let mut pins = PinSource::new(None)?;
+    // A token's user PIN follows the token's rules; a card file's PIN is
+    // 6 to 16 digits, checked before the card counts a try.
+    let next = |pins: &mut PinSource, what: &str| {
+        if token {
+            pins.next_token_pin(what)
+        } else {
+            pins.next(what)
+        }
+    };
     let old = crate::card_location::pin_for(
         &*card,
-        &format!("current PIN of {}", header.label),
-        &mut |p| pins.next(p),
+        &format!("current PIN of {} ({})", header.label, a.card.display()),
+        &mut |p| next(&mut pins, p),
     )?;
-    let new = pins.next("new PIN (6 to 16 digits)")?;
-    if terminal {
-        let again = pins.next("new PIN again")?;
-        if *again != *new {
+    let new = next(&mut pins, &format!("new PIN of {} (6 to 16 digits)", header.label))?;
+    if pins.is_terminal() {
+        let again = next(&mut pins, &format!("new PIN of {}, again", header.label))?;
+        if !bool::from(again.as_slice().ct_eq(new.as_slice())) {
             return Err(Failure::Input(
-                "the two new PINs differ: PIN not changed".into(),
+                "the two new PINs differ: PIN not changed, no try spent".into(),
             ));
         }
     }
@@ -101,7 +121,7 @@ fn change_pin_cmd(a: &CardPathArgs) -> CmdResult {
     let from_uri = card.own_pin().is_some();
     card.change_pin(
         old.as_deref().map(Vec::as_slice),
-        Some(new.as_bytes()),
+        Some(new.as_slice()),
         &mut rng,
     )?;
     io::note(&format!("keyward: PIN of {} changed", header.label))?;
@@ -116,16 +136,16 @@ fn open_one(
     name: &Path,
     module: &crate::card_location::ModuleArg,
     wait: &crate::card_location::WaitArgs,
-) -> Result<Box<dyn CardStore>, Failure> {
+) -> Result<Opened, Failure> {
     let mut opener = crate::card_location::Opener::new(Some(module), wait);
-    Ok(opener.open(name, 1, 1, None)?.store)
+    opener.open(name, 1, 1, None)
 }
 
 /// Copies a card file one-to-one (refusing to overwrite `to`).
 pub fn copy_card(from: &Path, to: &Path) -> Result<backup::CardHeader, Failure> {
     Ok(backup::duplicate(
-        &mut FileCard::new(from),
-        &mut FileCard::new(to),
+        &mut open_card(from),
+        &mut open_card(to),
         WriteMode::CreateNew,
     )?)
 }
@@ -157,10 +177,10 @@ fn copy_through_pin(a: &CopyArgs) -> Result<backup::CardHeader, Failure> {
     let header = from.read_header()?;
     let pin =
         crate::card_location::pin_for(&*from, &format!("PIN of {}", header.label), &mut |p| {
-            pins.next(p)
+            pins.next_token_pin(p)
         })?;
     let mut to = opener
-        .open(&a.new, 2, 2, Some(&mut |p| pins.next(p)))?
+        .open(&a.new, 2, 2, Some(&mut |p| pins.next_token_pin(p)))?
         .store;
     let mut salt = [0u8; backup::SALT_LEN];
     keyward_core::rand_core::Rng::fill_bytes(&mut keyward_core::os_rng(), &mut salt);
@@ -175,8 +195,10 @@ fn copy_through_pin(a: &CopyArgs) -> Result<backup::CardHeader, Failure> {
 }
 
 fn info_cmd(a: &CardPathArgs) -> CmdResult {
-    let mut card = open_one(&a.card, &a.module, &a.wait)?;
+    let mut card = open_one(&a.card, &a.module, &a.wait)?.store;
     let h = card.read_header()?;
+    // Info reads no PIN: a test card is shown, with the warning.
+    warn_about(&h, None, true)?;
     io::out(&format!("label: {}", h.label))?;
     io::out(&format!("set id: {:04X}", h.set_id))?;
     io::out(&format!(
@@ -187,8 +209,11 @@ fn info_cmd(a: &CardPathArgs) -> CmdResult {
     io::out(&format!("tries left: {}", h.tries_left))?;
     if let Some(p) = h.argon2 {
         io::out(&format!(
-            "argon2id: m={} KiB, t={}, p={}",
-            p.m_cost_kib, p.t_cost, p.p_cost
+            "argon2id: m={} KiB, t={}, p={}{}",
+            p.m_cost_kib,
+            p.t_cost,
+            p.p_cost,
+            if h.weak_argon2 { " (test card)" } else { "" }
         ))?;
     } else {
         // A token: its user PIN is the card PIN, counted by the token.
@@ -200,6 +225,11 @@ fn info_cmd(a: &CardPathArgs) -> CmdResult {
                 _ => "the token's user PIN",
             }
         ))?;
+    }
+    match h.default_pin {
+        Some(true) => io::out("default PIN: yes (change it)")?,
+        Some(false) => io::out("default PIN: no")?,
+        None => {}
     }
     Ok(())
 }

@@ -1,21 +1,27 @@
-//! `keyward ceremony backup|recover`: the backup-key ceremony on
-//! PIN-protected card files (`keyward::backup`). The command opens the card
-//! files as stores (`FileCard`) and hands them to the facade, which writes,
-//! reads back and recovers over the card-storage trait; each card file counts
-//! its own PIN tries. `keyward card ...` is in `cmd_card.rs`.
+//! `keyward ceremony backup|recover|reshare`: the backup-key ceremony on
+//! PIN-protected cards (`keyward::backup`): card files (`FileCard`) and
+//! PKCS#11 tokens (`card_location.rs`). The command opens the cards as
+//! stores and hands them to the facade, which writes, reads back and
+//! recovers over the card-storage trait; each card file counts its own PIN
+//! tries, a token counts them itself. `keyward card ...` is in `cmd_card.rs`,
+//! `reshare` in `cmd_reshare.rs`.
 //!
 //! PINs are never taken from the command line: `--pin-file` (one line per
-//! card) or stdin. On a terminal, stdin is read with echo off (`io::prompt_no_echo`); otherwise one line per PIN is read from stdin.
+//! card) or stdin; on a terminal, a prompt per PIN with echo off
+//! (`card_pin.rs`, which also refuses what cannot be a PIN before a card
+//! counts a try). `ceremony backup` writes the set into a staging directory
+//! and moves it into place after the read-back (`staging.rs`).
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use keyward::backup::{self, BackupOptions, CardRecovery, CardStore, FileCard};
 use keyward::superpin::Argon2Params;
-use keyward_core::zeroize::Zeroizing;
+use subtle::ConstantTimeEq;
 
+use crate::card_pin::{Pin, PinSource};
 use crate::io::{self, CmdResult, Failure};
+use crate::staging::Staging;
 
 impl From<backup::Error> for Failure {
     fn from(e: backup::Error) -> Self {
@@ -33,16 +39,22 @@ pub enum CeremonyCommand {
     /// Generate a backup key, split it k-of-n onto card files, read them back.
     ///
     /// Writes DIR/card-1.kwcard .. DIR/card-N.kwcard (refuses to overwrite),
-    /// every card with PIN 123456 (change it with `keyward card change-pin`).
-    /// Right after writing, every set of K cards is read back and must rebuild
-    /// the key with the same KCV. Prints on stdout `KCV XXXXXX`, then one line
+    /// files mode 0600, a directory it creates 0700. Each card gets its own
+    /// PIN as it is written: typed twice per card at a terminal (echo off),
+    /// or one line per card from --pin-file (or stdin); 6 to 16 digits, not
+    /// trivial. The appliance default 123456 on every card only with
+    /// --default-pin. The set is written into a private staging directory,
+    /// every set of K cards is read back there and must rebuild the key with
+    /// the same KCV, and only then are the cards moved into DIR; on any
+    /// failure nothing is left. Prints on stdout `KCV XXXXXX`, then one line
     /// per card: its path, a tab, its label. The key itself is not printed.
     ///
     /// With --card CARD (repeated; N = their number) the cards are named
     /// instead: card file paths and pkcs11: URIs of tokens, mixed as needed.
     /// A token holds one share, behind its own user PIN (counted by the
     /// token); a token named twice, or any card already holding a share
-    /// (unless --replace), is refused before anything is written.
+    /// (unless --replace), is refused before anything is written. Card files
+    /// named by --card get their PINs as above.
     ///
     /// Exit codes: 0 success; 1 bad input or failed read-back (one line
     /// `keyward: error: ...` on stderr); 2 usage error.
@@ -106,11 +118,6 @@ pub struct BackupArgs {
     /// card holding a share is refused, naming it, before any is written.
     #[arg(long, requires = "card")]
     replace: bool,
-    /// With --card: user PINs of the token cards whose URI has no
-    /// pin-source=, one line per such token in --card order. Without it,
-    /// stdin (a prompt with echo off on a terminal).
-    #[arg(long, value_name = "FILE", requires = "card")]
-    pin_file: Option<PathBuf>,
     #[command(flatten)]
     module: crate::card_location::ModuleArg,
     #[command(flatten)]
@@ -119,13 +126,29 @@ pub struct BackupArgs {
     /// ASCII; the whole label at most 64 bytes).
     #[arg(long, default_value = "backup", value_parser = parse_label_prefix)]
     label: String,
-    /// Argon2id memory of the PIN key in KiB (default OWASP's; lower only
-    /// for tests).
-    #[arg(long, default_value_t = Argon2Params::OWASP.m_cost_kib)]
-    argon2_memory: u32,
-    /// Argon2id passes (default OWASP's).
-    #[arg(long, default_value_t = Argon2Params::OWASP.t_cost)]
-    argon2_passes: u32,
+    /// Argon2id memory of the PIN key in KiB [default: 19456, OWASP's, also
+    /// the least allowed without --weak-argon2-for-tests].
+    #[arg(long)]
+    argon2_memory: Option<u32>,
+    /// Argon2id passes [default: 2, OWASP's, also the least allowed without
+    /// --weak-argon2-for-tests].
+    #[arg(long)]
+    argon2_passes: Option<u32>,
+    /// Tests and demos only: allow Argon2id below the floor (default then
+    /// 64 KiB, 1 pass). Every card written is marked as a test card, a
+    /// warning is printed, and reading such a card needs this flag again.
+    #[arg(long)]
+    weak_argon2_for_tests: bool,
+    /// File with one PIN per line in card order: the new PIN of each card
+    /// file, and the user PIN of each token card whose URI has no
+    /// pin-source= (token cards with one take no line).
+    #[arg(long, conflicts_with = "default_pin")]
+    pin_file: Option<PathBuf>,
+    /// Give every card file the appliance default PIN 123456 (to be changed
+    /// with `keyward card change-pin`); `ceremony recover` and `card info`
+    /// warn while a card has it. Token cards keep their user PIN.
+    #[arg(long)]
+    default_pin: bool,
     #[command(flatten)]
     seal_to: crate::age_delivery::SealTo,
 }
@@ -143,6 +166,10 @@ pub struct RecoverArgs {
     /// File with one PIN per line, in the order of the cards.
     #[arg(long)]
     pin_file: Option<PathBuf>,
+    /// Tests and demos only: read test cards (Argon2id below the floor),
+    /// with a warning per card; refused without it.
+    #[arg(long)]
+    weak_argon2_for_tests: bool,
     #[command(flatten)]
     into: crate::cmd_pkcs11::IntoToken,
 }
@@ -155,59 +182,121 @@ pub fn run(cmd: CeremonyCommand) -> CmdResult {
     }
 }
 
-// ---- PINs ----
-
-/// Where PINs come from: a file's lines, stdin's lines, or the terminal.
-pub enum PinSource {
-    Lines(std::vec::IntoIter<Zeroizing<String>>),
-    Stdin,
-    Terminal,
+/// Warns about a card's header (`card` is its number in a recovery): a
+/// card that still has the default PIN, and a test card (Argon2id below the
+/// floor). A test card is refused unless `allow_weak` (the recovery
+/// refuses it too; this names the flag).
+///
+/// # Errors
+/// [`Failure::Input`] for a test card without `allow_weak`;
+/// [`Failure::Output`] when stderr cannot be written.
+pub fn warn_about(h: &backup::CardHeader, card: Option<usize>, allow_weak: bool) -> CmdResult {
+    let name = card.map_or_else(
+        || format!("the card ({})", h.label),
+        |n| format!("card {n} ({})", h.label),
+    );
+    if h.weak_argon2 {
+        let p = h.argon2.unwrap_or(Argon2Params::OWASP);
+        let what = format!(
+            "{name} is a test card: Argon2id {} KiB, {} pass(es), below the floor of {} KiB and {} passes",
+            p.m_cost_kib,
+            p.t_cost,
+            backup::CARD_ARGON2_FLOOR.m_cost_kib,
+            backup::CARD_ARGON2_FLOOR.t_cost
+        );
+        if !allow_weak {
+            return Err(Failure::Input(format!(
+                "{what}: refused (tests only: --weak-argon2-for-tests); no PIN was tried"
+            )));
+        }
+        io::note(&format!("keyward: warning: {what}"))?;
+    }
+    if h.default_pin == Some(true) {
+        io::note(&format!(
+            "keyward: warning: {name} still has the default PIN 123456: change it with `keyward card change-pin CARD`"
+        ))?;
+    }
+    Ok(())
 }
 
-impl PinSource {
-    pub fn new(pin_file: Option<&PathBuf>) -> Result<Self, Failure> {
-        if let Some(path) = pin_file {
-            let text = io::read_secret_file(path, "the PIN file")?;
-            let lines: Vec<Zeroizing<String>> = text
-                .lines()
-                .map(|l| Zeroizing::new(l.trim().to_owned()))
-                .collect();
-            return Ok(Self::Lines(lines.into_iter()));
-        }
-        if std::io::stdin().is_terminal() {
-            Ok(Self::Terminal)
-        } else {
-            Ok(Self::Stdin)
-        }
-    }
-
-    pub fn next(&mut self, prompt: &str) -> Result<Zeroizing<String>, Failure> {
-        match self {
-            Self::Lines(it) => it
-                .next()
-                .ok_or_else(|| Failure::Input(format!("the PIN file has no line for {prompt}"))),
-            Self::Stdin => {
-                let line = io::read_stdin_line(prompt)?.ok_or_else(|| {
-                    Failure::Input(format!("expected {prompt} on stdin, found nothing"))
-                })?;
-                Ok(Zeroizing::new(line.trim().to_owned()))
-            }
-            Self::Terminal => read_no_echo(prompt),
-        }
-    }
-}
-
-/// Prompts on the terminal and reads one line with echo off (`io::prompt_no_echo`).
-fn read_no_echo(prompt: &str) -> Result<Zeroizing<String>, Failure> {
-    let line = io::prompt_no_echo(&format!("{prompt}: "), prompt)?;
-    Ok(Zeroizing::new(line.trim().to_owned()))
+/// Opens the card file named by a command-line argument (`card copy`'s
+/// one-to-one file copy, the demo); cards that may be tokens are opened by
+/// `card_location::Opener`.
+pub fn open_card(arg: &Path) -> FileCard {
+    FileCard::new(arg)
 }
 
 // ---- commands ----
 
-fn card_paths(dir: &Path, n: u8) -> Vec<PathBuf> {
+/// The floor check and the Argon2 options of a new set: `--argon2-*`, the
+/// floor unless `--weak-argon2-for-tests` (then marked test cards, with a
+/// warning).
+fn new_set_options(a: &BackupArgs, n: u8) -> Result<BackupOptions, Failure> {
+    let mut opts =
+        BackupOptions::new(a.threshold, n).map_err(|e| Failure::Usage(e.to_string()))?;
+    opts.label_prefix.clone_from(&a.label);
+    let base = if a.weak_argon2_for_tests {
+        opts.clone().weak_argon2_for_tests()
+    } else {
+        opts.clone()
+    };
+    opts.argon2 = Argon2Params {
+        m_cost_kib: a.argon2_memory.unwrap_or(base.argon2.m_cost_kib),
+        t_cost: a.argon2_passes.unwrap_or(base.argon2.t_cost),
+        p_cost: 1,
+    };
+    opts.allow_weak_argon2 = a.weak_argon2_for_tests;
+    opts.argon2
+        .validate()
+        .map_err(|e| Failure::Usage(argon2_args_error(&opts.argon2, &e)))?;
+    if !backup::meets_card_floor(&opts.argon2) {
+        if !a.weak_argon2_for_tests {
+            return Err(Failure::Usage(format!(
+                "{} (--weak-argon2-for-tests)",
+                backup::Error::Argon2Floor { found: opts.argon2 }
+            )));
+        }
+        io::note(&format!(
+            "keyward: warning: test cards: Argon2id {} KiB, {} pass(es) is below the floor of {} KiB and {} passes; a copy of such a card falls to a search of every 6-digit PIN in minutes. Never hand these cards out.",
+            opts.argon2.m_cost_kib,
+            opts.argon2.t_cost,
+            backup::CARD_ARGON2_FLOOR.m_cost_kib,
+            backup::CARD_ARGON2_FLOOR.t_cost
+        ))?;
+    }
+    Ok(opts)
+}
+
+/// The new PIN of card `i` of a backup, checked against the new PIN rule
+/// as it is entered (asked twice at a terminal), before any card is written.
+fn new_pin(source: &mut PinSource, what: &str) -> Result<Pin, Failure> {
+    let pin = source.next(what)?;
+    let text = std::str::from_utf8(&pin).unwrap_or_default();
+    backup::NEW_PIN_POLICY
+        .check(text)
+        .map_err(|e| Failure::Input(format!("{what}: {e}: no card was written")))?;
+    if source.is_terminal() {
+        let again = source.next(&format!("{what}, again"))?;
+        if !bool::from(again.as_slice().ct_eq(pin.as_slice())) {
+            return Err(Failure::Input(format!(
+                "{what}: the two entries differ: no card was written"
+            )));
+        }
+    }
+    Ok(pin)
+}
+
+/// The new PINs of the `n` card files of a backup (`--default-pin`, else
+/// `--pin-file`, stdin or the terminal).
+fn new_pins(a: &BackupArgs, opts: &BackupOptions, n: u8) -> Result<Vec<Pin>, Failure> {
+    if a.default_pin {
+        return Ok((0..n)
+            .map(|_| Pin::new(backup::DEFAULT_PIN.to_vec()))
+            .collect());
+    }
+    let mut source = PinSource::new(a.pin_file.as_deref())?;
     (1..=n)
-        .map(|i| dir.join(format!("card-{i}.kwcard")))
+        .map(|i| new_pin(&mut source, &format!("new PIN for card {i} ({})", opts.label(i))))
         .collect()
 }
 
@@ -215,43 +304,57 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
     let (Some(shares), Some(out)) = (a.shares, a.out.as_ref()) else {
         return backup_onto_cards(a);
     };
-    let mut opts =
-        BackupOptions::new(a.threshold, shares).map_err(|e| Failure::Usage(e.to_string()))?;
-    opts.label_prefix.clone_from(&a.label);
-    opts.argon2 = Argon2Params {
-        m_cost_kib: a.argon2_memory,
-        t_cost: a.argon2_passes,
-        p_cost: 1,
-    };
-    opts.argon2
-        .validate()
-        .map_err(|e| Failure::Usage(argon2_args_error(a, &e)))?;
-    let paths = card_paths(out, shares);
-    // Checked for all cards before any is written (each write refuses too).
-    if let Some(p) = paths.iter().find(|p| p.exists()) {
+    let opts = new_set_options(a, shares)?;
+    let names: Vec<String> = (1..=shares).map(|i| format!("card-{i}.kwcard")).collect();
+    // Checked for all cards before any PIN is asked (the move into place
+    // refuses too).
+    if let Some(p) = names
+        .iter()
+        .map(|n| out.join(n))
+        .find(|p| std::fs::symlink_metadata(p).is_ok())
+    {
         return Err(Failure::Input(format!(
             "{} exists: refusing to overwrite a card",
             p.display()
         )));
     }
-    let delivery = a.seal_to.prepare(out, paths.len())?;
-    std::fs::create_dir_all(out)
-        .map_err(|e| Failure::Input(format!("creating {}: {e}", out.display())))?;
-    let mut stores: Vec<FileCard> = paths.iter().map(FileCard::new).collect();
+    let delivery = a.seal_to.prepare(out, names.len())?;
+    let pins = new_pins(a, &opts, shares)?;
+    let (staging, abandoned) = Staging::new(out).map_err(|e| Failure::Input(e.to_string()))?;
+    for dir in abandoned {
+        io::note(&format!(
+            "keyward: removed {}, left by a backup that did not finish (its cards were never handed out)",
+            dir.display()
+        ))?;
+    }
+    let mut stores: Vec<FileCard> = names
+        .iter()
+        .map(|n| FileCard::new(staging.path().join(n)))
+        .collect();
     let mut rng = keyward_core::os_rng();
+    let pin_refs: Vec<&[u8]> = pins.iter().map(|p| p.as_slice()).collect();
     // Writes each card file, then reads every k-subset back from the files.
-    let made = backup::create_on(&opts, &mut stores, &mut rng)?;
+    let made = backup::create_on_with_pins(&opts, &mut stores, &pin_refs, &mut rng)?;
+    drop(stores);
+    let paths = staging
+        .commit(&names)
+        .map_err(|e| Failure::Input(format!("{e}: no card was written")))?;
     io::note(&format!(
         "keyward: {} cards written, {} needed; read-back ok: all {} sets of {} cards rebuild the key",
         shares, a.threshold, made.subsets, a.threshold
     ))?;
-    io::note("keyward: every card has PIN 123456: change it with `keyward card change-pin CARD`")?;
+    if a.default_pin {
+        io::note(
+            "keyward: warning: every card has the default PIN 123456: change it with `keyward card change-pin CARD`",
+        )?;
+    }
     io::out(&format!("KCV {}", made.kcv))?;
     for (i, path) in (1..=shares).zip(&paths) {
         io::out(&format!("{}\t{}", path.display(), opts.label(i)))?;
     }
     if let Some(d) = delivery {
-        d.deliver(&mut stores, backup::DEFAULT_PIN)?;
+        let mut cards: Vec<FileCard> = paths.iter().map(FileCard::new).collect();
+        d.deliver(&mut cards, &pin_refs)?;
     }
     Ok(())
 }
@@ -287,9 +390,9 @@ fn parse_label_prefix(s: &str) -> Result<String, String> {
 
 /// `--argon2-memory`/`--argon2-passes` refused: the allowed range of the
 /// option at fault, given the other one (memory × passes has a budget).
-fn argon2_args_error(a: &BackupArgs, e: &keyward_pinhash::Error) -> String {
+fn argon2_args_error(p: &Argon2Params, e: &keyward_pinhash::Error) -> String {
     let budget = keyward_pinhash::Limits::DEFAULT.max_work;
-    let (m, t) = (a.argon2_memory, a.argon2_passes);
+    let (m, t) = (p.m_cost_kib, p.t_cost);
     let max_m = budget / u64::from(t.max(1));
     let max_t = budget / u64::from(m.max(1));
     match e {
@@ -319,9 +422,12 @@ fn argon2_args_error(a: &BackupArgs, e: &keyward_pinhash::Error) -> String {
 fn recover_cmd(a: &RecoverArgs) -> CmdResult {
     // The token first: a missing token or a taken label costs no card try.
     let into = a.into.open()?;
-    let mut pins = PinSource::new(a.pin_file.as_ref())?;
+    let mut pins = PinSource::new(a.pin_file.as_deref())?;
     let mut opener = crate::card_location::Opener::new(None, &a.wait);
     let mut rec = CardRecovery::new();
+    if a.weak_argon2_for_tests {
+        rec.allow_weak_argon2_for_tests();
+    }
     let mut cards_kcv = None;
     for path in &a.cards {
         let no = rec.next_number();
@@ -333,7 +439,9 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
             rec.skip();
             continue;
         }
-        let mut card = opener.open(path, no.get(), a.cards.len(), None)?.store;
+        let opened = opener.open(path, no.get(), a.cards.len(), None)?;
+        let token = opened.token;
+        let mut card = opened.store;
         let header = card.read_header().map_err(|error| backup::Error::Card {
             card: Some(no),
             error,
@@ -342,11 +450,18 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
             "keyward: card {no}: {} (set {:04X})",
             header.label, header.set_id
         ))?;
+        warn_about(&header, Some(no.get()), a.weak_argon2_for_tests)?;
         cards_kcv.get_or_insert(header.kcv);
         let pin = crate::card_location::pin_for(
             &*card,
             &format!("PIN for card {no} ({})", header.label),
-            &mut |p| pins.next(p),
+            &mut |p| {
+                if token {
+                    pins.next_token_pin(p)
+                } else {
+                    pins.next(p)
+                }
+            },
         )?;
         let progress = rec.add(&mut card, pin.as_deref().map(Vec::as_slice))?;
         io::note(&format!("keyward: {progress}"))?;
@@ -362,36 +477,34 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
 
 /// `backup --card CARD...`: one share per named card (files and tokens).
 /// Every card is opened and checked (same token twice, a share already
-/// there) before any is written; the facade writes and reads back.
+/// there) before any is written; the facade writes and reads back. A card
+/// file gets a new PIN as in `--out` mode; a token keeps its user PIN.
 fn backup_onto_cards(a: &BackupArgs) -> CmdResult {
     use keyward::backup::{StoreError, WriteMode};
+    if a.seal_to.is_set() {
+        return Err(Failure::Usage(
+            "--recipient/--recipients-file go with --shares/--out (card files), not --card".into(),
+        ));
+    }
     let n = u8::try_from(a.card.len())
         .ok()
         .filter(|n| *n <= 16)
         .ok_or_else(|| {
             Failure::Usage(format!("expected 2 to 16 --card, found {}", a.card.len()))
         })?;
-    let mut opts = BackupOptions::new(a.threshold, n).map_err(|e| Failure::Usage(e.to_string()))?;
-    opts.label_prefix.clone_from(&a.label);
-    opts.argon2 = Argon2Params {
-        m_cost_kib: a.argon2_memory,
-        t_cost: a.argon2_passes,
-        p_cost: 1,
-    };
-    opts.argon2
-        .validate()
-        .map_err(|e| Failure::Input(format!("Argon2 parameters: {e}")))?;
+    let mut opts = new_set_options(a, n)?;
     if a.replace {
         opts.write_mode = WriteMode::Replace;
     }
-    let mut pins = PinSource::new(a.pin_file.as_ref())?;
+    let mut pins = PinSource::new(a.pin_file.as_deref())?;
     let mut opener = crate::card_location::Opener::new(Some(&a.module), &a.wait);
     let mut stores = Vec::with_capacity(a.card.len());
+    let mut card_pins: Vec<Pin> = Vec::with_capacity(a.card.len());
     let mut seen: Vec<String> = Vec::new();
     let mut files = 0;
     for (i, name) in a.card.iter().enumerate() {
         let no = i + 1;
-        let opened = opener.open(name, no, a.card.len(), Some(&mut |p| pins.next(p)))?;
+        let opened = opener.open(name, no, a.card.len(), Some(&mut |p| pins.next_token_pin(p)))?;
         if let Some(first) = seen.iter().position(|s| *s == opened.identity) {
             return Err(Failure::Input(format!(
                 "card {no} ({}) is the same card as card {}: one share per card; nothing was written",
@@ -400,7 +513,18 @@ fn backup_onto_cards(a: &BackupArgs) -> CmdResult {
             )));
         }
         seen.push(opened.identity);
-        files += usize::from(!opened.token);
+        if opened.token {
+            // The token's own user PIN is used (CardStore::own_pin).
+            card_pins.push(Pin::new(Vec::new()));
+        } else {
+            files += 1;
+            let label = opts.label(u8::try_from(no).unwrap_or(n));
+            card_pins.push(if a.default_pin {
+                Pin::new(backup::DEFAULT_PIN.to_vec())
+            } else {
+                new_pin(&mut pins, &format!("new PIN for card {no} ({label})"))?
+            });
+        }
         stores.push(opened.store);
     }
     for (i, store) in stores.iter_mut().enumerate() {
@@ -426,15 +550,16 @@ fn backup_onto_cards(a: &BackupArgs) -> CmdResult {
         }
     }
     let mut rng = keyward_core::os_rng();
-    let made = backup::create_on(&opts, &mut stores, &mut rng)?;
+    let pin_refs: Vec<&[u8]> = card_pins.iter().map(|p| p.as_slice()).collect();
+    let made = backup::create_on_with_pins(&opts, &mut stores, &pin_refs, &mut rng)?;
     io::note(&format!(
         "keyward: {n} cards written, {} needed; read-back ok: all {} sets of {} cards rebuild the key",
         a.threshold, made.subsets, a.threshold
     ))?;
-    if files > 0 {
+    if files > 0 && a.default_pin {
         io::note(
-            "keyward: every card file has PIN 123456: change it with `keyward card change-pin CARD`; \
-             token cards keep their user PIN",
+            "keyward: warning: every card file has the default PIN 123456: change it with \
+             `keyward card change-pin CARD`; token cards keep their user PIN",
         )?;
     }
     io::out(&format!("KCV {}", made.kcv))?;

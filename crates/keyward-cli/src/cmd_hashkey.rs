@@ -1,7 +1,6 @@
 //! `keyward hashkey check|migrate`: check a HashKey; switch a site to a new
 //! HashKey (the facade's `keyward::hashkey_ceremony`).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64ct::Encoding;
@@ -159,34 +158,18 @@ fn row_line(id: &TemplateId, blob: &[u8]) -> String {
     )
 }
 
-/// Writes the table to `out` whole or not at all: a temporary file (mode
-/// 0600) in the same directory, synced, then linked to `out` only if `out`
-/// still does not exist.
+/// Writes the table to `out` whole or not at all, mode 0600, never over an
+/// existing file (`private_file::write_new`: a temporary file in the same
+/// directory, fsynced, linked into place, the directory fsynced); a killed
+/// run or a full disk leaves no `out` and no temporary file.
 fn write_whole(out: &Path, rows: &[(usize, String)]) -> CmdResult {
-    let failed = |e: std::io::Error| Failure::Input(format!("writing {}: {e}", out.display()));
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".keyward-migrate-")
-        .tempfile_in(dir)
-        .map_err(failed)?;
-    for (_, line) in rows {
-        writeln!(tmp, "{line}").map_err(failed)?;
-    }
-    tmp.as_file().sync_all().map_err(failed)?;
-    tmp.persist_noclobber(out).map_err(|e| {
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            Failure::Input(format!(
-                "{} exists: refusing to overwrite it",
-                out.display()
-            ))
-        } else {
-            failed(e.error)
+    crate::private_file::write_new(out, |w| {
+        for (_, line) in rows {
+            writeln!(w, "{line}")?;
         }
-    })?;
-    Ok(())
+        Ok(())
+    })
+    .map_err(|e| Failure::Input(e.to_string()))
 }
 
 /// `keyward hashkey migrate`.

@@ -14,7 +14,8 @@ use keyward::backup::{self, BackupOptions, CardRecovery, CardStore, FileCard};
 use keyward::superpin::Argon2Params;
 use keyward_core::Aes256Key;
 
-use crate::cmd_ceremony::{EXIT_CODES, PinSource};
+use crate::card_pin::PinSource;
+use crate::cmd_ceremony::EXIT_CODES;
 use crate::io::{self, CmdResult, Failure};
 
 #[derive(Debug, Args)]
@@ -123,7 +124,7 @@ fn read_old_set(cards: &[PathBuf], pins: &mut PinSource) -> Result<OldSet, Failu
         ))?;
         first.get_or_insert((header.set_id, header.kcv));
         let pin = pins.next(&format!("PIN for card {no} ({})", header.label))?;
-        let progress = rec.add(&mut card, Some(pin.as_bytes()))?;
+        let progress = rec.add(&mut card, Some(pin.as_slice()))?;
         io::note(&format!("keyward: {progress}"))?;
     }
     let key = rec.finish()?;
@@ -157,7 +158,7 @@ pub fn run(a: &ReshareArgs) -> CmdResult {
             old.display()
         )));
     }
-    let mut pins = PinSource::new(a.pin_file.as_ref())?;
+    let mut pins = PinSource::new(a.pin_file.as_deref())?;
     let old = read_old_set(&a.cards, &mut pins)?;
     std::fs::create_dir_all(&a.out)
         .map_err(|e| Failure::Input(format!("creating {}: {e}", a.out.display())))?;

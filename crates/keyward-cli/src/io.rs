@@ -218,39 +218,6 @@ pub fn read_stdin_secret_line(what: &str) -> Result<Zeroizing<String>, Failure> 
     read_all_stdin(what)
 }
 
-/// Reads the next line of stdin (at most [`SECRET_LINE_CAP`] bytes, without
-/// its terminator and a `\r` before it), reading no further than the line:
-/// the next line stays for the next call. `None` at the end of input.
-///
-/// # Errors
-/// [`Failure::Input`] when stdin cannot be read, the line is too long or is
-/// not UTF-8; the text names `what`, never the input.
-pub fn read_stdin_line(what: &str) -> Result<Option<Zeroizing<String>>, Failure> {
-    let mut stdin =
-        stdin_file().map_err(|e| Failure::Input(format!("reading {what} from stdin: {e}")))?;
-    let mut line = match terminal::read_line(&mut stdin, SECRET_LINE_CAP) {
-        Ok(line) => line,
-        Err(terminal::ReadError::Eof) => return Ok(None),
-        Err(terminal::ReadError::TooLong(cap)) => {
-            return Err(Failure::Input(format!(
-                "{what} on stdin is longer than {cap} bytes: not read"
-            )));
-        }
-        Err(terminal::ReadError::Io(e)) => {
-            return Err(Failure::Input(format!("reading {what} from stdin: {e}")));
-        }
-        Err(terminal::ReadError::NotUtf8) => {
-            return Err(Failure::Input(format!("{what} on stdin is not UTF-8 text")));
-        }
-    };
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    terminal::into_string(line)
-        .map(Some)
-        .map_err(|_| Failure::Input(format!("{what} on stdin is not UTF-8 text")))
-}
-
 /// Prompts on the terminal and reads one line from it with echo off (at
 /// most [`SECRET_LINE_CAP`] bytes); the line comes without its terminator.
 /// The terminal's settings are restored afterwards, also when a signal ends

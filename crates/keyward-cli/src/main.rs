@@ -8,6 +8,7 @@
 // stories with the library and the commands' file helpers.
 mod card_location;
 mod age_delivery;
+mod card_pin;
 mod cmd_blob;
 mod cmd_card;
 mod cmd_ceremony;
@@ -33,6 +34,8 @@ mod wiped_memory_tests;
 #[cfg(test)]
 #[global_allocator]
 static ALLOC: keyward_test_alloc::InspectingAlloc = keyward_test_alloc::InspectingAlloc;
+mod private_file;
+mod staging;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -39,6 +39,8 @@ fn backup(dir: &Path, k: &str, n: &str) -> (String, Vec<PathBuf>) {
             "64",
             "--argon2-passes",
             "1",
+            "--weak-argon2-for-tests",
+            "--default-pin",
         ],
         "",
     );
@@ -65,7 +67,7 @@ fn backup(dir: &Path, k: &str, n: &str) -> (String, Vec<PathBuf>) {
 }
 
 fn recover(cards: &[&Path], pins: &str) -> Output {
-    let mut args = vec!["ceremony", "recover"];
+    let mut args = vec!["ceremony", "recover", "--weak-argon2-for-tests"];
     args.extend(cards.iter().map(|p| s(p)));
     keyward(&args, pins)
 }
@@ -111,6 +113,7 @@ fn backup_2_of_3_and_recover_in_another_order() {
             "3",
             "--out",
             s(&dir),
+            "--default-pin",
         ],
         "",
     );
@@ -132,6 +135,7 @@ fn three_of_five_with_a_pin_file() {
         &[
             "ceremony",
             "recover",
+            "--weak-argon2-for-tests",
             s(&cards[4]),
             s(&cards[1]),
             s(&cards[3]),
@@ -148,6 +152,7 @@ fn three_of_five_with_a_pin_file() {
         &[
             "ceremony",
             "recover",
+            "--weak-argon2-for-tests",
             s(&cards[0]),
             s(&cards[1]),
             "--pin-file",
@@ -225,10 +230,26 @@ fn change_pin_and_copy() {
     let dir = tmp("chg");
     let (kcv, cards) = backup(&dir, "2", "3");
     // Trivial new PIN refused.
-    let o = keyward(&["card", "change-pin", s(&cards[0])], "123456\n111111\n");
+    let o = keyward(
+        &[
+            "card",
+            "change-pin",
+            "--weak-argon2-for-tests",
+            s(&cards[0]),
+        ],
+        "123456\n111111\n",
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("new PIN refused"), "{}", stderr(&o));
-    let o = keyward(&["card", "change-pin", s(&cards[0])], "123456\n802514\n");
+    let o = keyward(
+        &[
+            "card",
+            "change-pin",
+            "--weak-argon2-for-tests",
+            s(&cards[0]),
+        ],
+        "123456\n802514\n",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     // Copy card 2; the copy is byte for byte the same; no overwrite.
     let copy = dir.join("card-2-dr.kwcard");
@@ -322,6 +343,7 @@ fn default_pin_parameters_are_owasp() {
             "2",
             "--out",
             s(&dir),
+            "--default-pin",
         ],
         "",
     );
@@ -335,6 +357,7 @@ fn default_pin_parameters_are_owasp() {
         &[
             "ceremony",
             "recover",
+            "--weak-argon2-for-tests",
             s(&card),
             s(&dir.join("card-2.kwcard")),
             "--pin-file",
@@ -344,7 +367,7 @@ fn default_pin_parameters_are_owasp() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("the PIN file has no line for PIN for card 2"),
+        stderr(&o).contains("PIN for card 2 (backup card 2 of 2): the PIN file "),
         "{}",
         stderr(&o)
     );

@@ -601,6 +601,8 @@ fn backup_cards(hsm: &SoftHsm, dir: &std::path::Path) -> (String, Vec<String>) {
             "64",
             "--argon2-passes",
             "1",
+            "--weak-argon2-for-tests",
+            "--default-pin",
         ],
         b"",
     ));
@@ -629,7 +631,13 @@ fn ceremony_recover_into_creates_the_key_in_the_hsm_and_prints_no_key() {
     // printed in --into mode.
     let clear = out(&ok(run(
         &hsm,
-        &["ceremony", "recover", &cards[0], &cards[2]],
+        &[
+            "ceremony",
+            "recover",
+            "--weak-argon2-for-tests",
+            &cards[0],
+            &cards[2],
+        ],
         b"123456\n123456\n",
     )));
     let clear = clear.trim();
@@ -639,7 +647,13 @@ fn ceremony_recover_into_creates_the_key_in_the_hsm_and_prints_no_key() {
     let o = ok(run(
         &hsm,
         &[
-            "ceremony", "recover", &cards[2], &cards[1], "--into", &key_uri,
+            "ceremony",
+            "recover",
+            "--weak-argon2-for-tests",
+            &cards[2],
+            &cards[1],
+            "--into",
+            &key_uri,
         ],
         b"123456\n123456\n",
     ));
@@ -670,7 +684,13 @@ fn ceremony_recover_into_creates_the_key_in_the_hsm_and_prints_no_key() {
     let o = run(
         &hsm,
         &[
-            "ceremony", "recover", &cards[0], &cards[1], "--into", &key_uri,
+            "ceremony",
+            "recover",
+            "--weak-argon2-for-tests",
+            &cards[0],
+            &cards[1],
+            "--into",
+            &key_uri,
         ],
         b"",
     );
@@ -688,6 +708,7 @@ fn ceremony_recover_into_creates_the_key_in_the_hsm_and_prints_no_key() {
         &[
             "ceremony",
             "recover",
+            "--weak-argon2-for-tests",
             &cards[0],
             &cards[1],
             "--into",
@@ -713,6 +734,7 @@ fn ceremony_recover_into_creates_the_key_in_the_hsm_and_prints_no_key() {
         &[
             "ceremony",
             "recover",
+            "--weak-argon2-for-tests",
             &cards[0],
             &cards[1],
             "--into",
@@ -724,7 +746,14 @@ fn ceremony_recover_into_creates_the_key_in_the_hsm_and_prints_no_key() {
     assert!(err(&o).contains("object="), "{}", err(&o));
     let o = run(
         &hsm,
-        &["ceremony", "recover", &cards[0], &cards[1], "--extractable"],
+        &[
+            "ceremony",
+            "recover",
+            "--weak-argon2-for-tests",
+            &cards[0],
+            &cards[1],
+            "--extractable",
+        ],
         b"",
     );
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));

@@ -11,7 +11,7 @@ use crate::io::{CmdResult, Failure};
 
 /// The backup-key ceremony on card files in a fresh private temporary
 /// directory (random name, mode 0700, removed afterwards). Uses
-/// `backup::TEST_ARGON2` (64 KiB, t = 1) so the demo stays fast: demo only,
+/// `BackupOptions::weak_argon2_for_tests` (64 KiB, t = 1; cards marked as test cards) so the demo stays fast: demo only,
 /// real cards use OWASP's parameters.
 pub(super) fn run(d: &mut Demo) -> CmdResult {
     say!(
@@ -36,7 +36,7 @@ fn run_in(d: &mut Demo, dir: &Path) -> CmdResult {
     let pin = Some(backup::DEFAULT_PIN);
     let mut rng = keyward_core::os_rng();
     let mut opts = BackupOptions::new(2, 3)?;
-    opts.argon2 = backup::TEST_ARGON2;
+    opts = opts.weak_argon2_for_tests();
     let paths: Vec<PathBuf> = (1..=3)
         .map(|i| dir.join(format!("card-{i}.kwcard")))
         .collect();
@@ -69,6 +69,7 @@ fn run_in(d: &mut Demo, dir: &Path) -> CmdResult {
 
     // Recovery in another order: card 3, then card 1.
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     let p = rec.add(c3, pin)?;
     say!(d, "  read card 3: {p}");
     let p = rec.add(c1, pin)?;
@@ -79,6 +80,7 @@ fn run_in(d: &mut Demo, dir: &Path) -> CmdResult {
 
     // The same card twice.
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     rec.add(c2, pin)?;
     let e = rec.add(c2, pin);
     print_err(d, &e);
@@ -136,6 +138,7 @@ fn run_in(d: &mut Demo, dir: &Path) -> CmdResult {
     say!(d, "  card 3 copied one-to-one to card-3-copy.kwcard");
     let mut copy = FileCard::new(&copy_path);
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     say!(
         d,
         "  recovery: card 2 with the old PIN, again with the new one, then the copy of card 3"
