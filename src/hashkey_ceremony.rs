@@ -83,7 +83,7 @@ use keyward_blob::{
     StaticKey,
 };
 use keyward_core::zeroize::Zeroizing;
-use keyward_core::{HashKey, KeyId, Purpose};
+use keyward_core::{Derivation, HashKey, KeyId, Purpose};
 use keyward_pinhash::{Pepper, PepperSet, PinHasher};
 
 /// The keyward-blob application name of every template BLOB.
@@ -101,10 +101,10 @@ pub enum Error {
     ReenrolmentNotAccepted {
         /// How many hashes were made under the old HashKey.
         hashes: usize,
-        /// The old HashKey's key id.
-        from: KeyId,
-        /// The new HashKey's key id.
-        to: KeyId,
+        /// The old HashKey.
+        from: HashKeyName,
+        /// The new HashKey.
+        to: HashKeyName,
     },
     /// The old and new HashKeys are the same key (same key id).
     SameHashKey {
@@ -135,8 +135,9 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "refusing to switch HashKey {from} to {to}: {hashes} PIN/password {what} made \
-                     under the old HashKey {from}; hashes are irreversible and cannot be re-keyed, \
-                     so {who} must re-enrol (accept that explicitly to switch)"
+                     under the old HashKey {}; hashes are irreversible and cannot be re-keyed, \
+                     so {who} must re-enrol (accept that explicitly to switch)",
+                    from.key_id
                 )
             }
             Self::SameHashKey { key_id } => write!(
@@ -181,10 +182,28 @@ pub enum AcceptReenrolment {
     UsersMustReenrol,
 }
 
+/// A HashKey as its records name it: the key id, and the derivation that
+/// key id belongs to (the same HashKey has one key id per derivation).
+/// Shown as `7ecc060f (derivation 1)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HashKeyName {
+    /// The key id (the `keyid` of its PIN hashes).
+    pub key_id: KeyId,
+    /// The derivation of that key id and of the keys.
+    pub derivation: Derivation,
+}
+
+impl fmt::Display for HashKeyName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.key_id, self.derivation)
+    }
+}
+
 /// A HashKey in use: the keys derived from it and its key id.
 #[derive(Clone)]
 pub struct SiteHashKey {
     key_id: KeyId,
+    derivation: Derivation,
     builtin_default: bool,
     pepper: Pepper,
     template_key: DatabaseKey,
@@ -203,6 +222,7 @@ impl SiteHashKey {
             .database_key();
         Self {
             key_id: hash_key.key_id(),
+            derivation: hash_key.derivation(),
             builtin_default: hash_key.is_builtin_default(),
             pepper: Pepper::from_hash_key(hash_key),
             template_key,
@@ -218,6 +238,19 @@ impl SiteHashKey {
     /// The HashKey's non-secret key id (the `keyid` of its PIN hashes).
     pub const fn key_id(&self) -> KeyId {
         self.key_id
+    }
+
+    /// The derivation the keys come from.
+    pub const fn derivation(&self) -> Derivation {
+        self.derivation
+    }
+
+    /// The key id and derivation, as records name this HashKey.
+    pub const fn name(&self) -> HashKeyName {
+        HashKeyName {
+            key_id: self.key_id,
+            derivation: self.derivation,
+        }
     }
 
     /// Whether this is the public built-in default HashKey.
@@ -286,6 +319,7 @@ impl fmt::Debug for SiteHashKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SiteHashKey")
             .field("key_id", &self.key_id)
+            .field("derivation", &self.derivation.number())
             .field("builtin_default", &self.builtin_default)
             .field("template_key_id", &self.template_key.key_id())
             .finish_non_exhaustive()
@@ -380,10 +414,10 @@ where
 /// The outcome of a HashKey migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HashKeyMigration<K, U> {
-    /// The old HashKey's key id.
-    pub from: KeyId,
-    /// The new HashKey's key id.
-    pub to: KeyId,
+    /// The old HashKey.
+    pub from: HashKeyName,
+    /// The new HashKey.
+    pub to: HashKeyName,
     /// The template key ids, old and new (the BLOB headers' key ids).
     pub template_key_ids: (KeyId, KeyId),
     /// The templates: re-sealed (write these back), already current, and
@@ -444,8 +478,8 @@ where
     if !survey.reenrol.is_empty() && accept == AcceptReenrolment::No {
         return Err(Error::ReenrolmentNotAccepted {
             hashes: survey.reenrol.len(),
-            from: from.key_id,
-            to: to.key_id,
+            from: from.name(),
+            to: to.name(),
         });
     }
     let mut ring = Keyring::new(to.template_key.clone());
@@ -454,8 +488,8 @@ where
     ring.add(from.template_key.clone())?;
     let templates = ring.migrate(templates, progress);
     Ok(HashKeyMigration {
-        from: from.key_id,
-        to: to.key_id,
+        from: from.name(),
+        to: to.name(),
         template_key_ids: (from.template_key_id(), to.template_key_id()),
         templates,
         hashes: survey,
@@ -567,8 +601,8 @@ mod tests {
             e,
             Error::ReenrolmentNotAccepted {
                 hashes: 2,
-                from: f.old.key_id(),
-                to: f.new.key_id()
+                from: f.old.name(),
+                to: f.new.name()
             }
         );
         assert_eq!(calls, 0, "no template touched when refusing");
@@ -582,8 +616,8 @@ mod tests {
         // One hash: singular wording.
         let one = Error::ReenrolmentNotAccepted {
             hashes: 1,
-            from: f.old.key_id(),
-            to: f.new.key_id(),
+            from: f.old.name(),
+            to: f.new.name(),
         }
         .to_string();
         assert!(one.contains(": 1 PIN/password hash was made"), "{one}");
@@ -626,8 +660,8 @@ mod tests {
         assert_eq!(m.hashes.reenrol, ["alice", "carol"]);
         assert_eq!(m.hashes.current, ["bob"]);
         assert_eq!(m.hashes.malformed.len(), 1);
-        assert_eq!(m.from, f.old.key_id());
-        assert_eq!(m.to, f.new.key_id());
+        assert_eq!(m.from, f.old.name());
+        assert_eq!(m.to, f.new.name());
         assert_eq!(
             m.template_key_ids,
             (f.old.template_key_id(), f.new.template_key_id())

@@ -1,5 +1,6 @@
-//! `keyward hashkey check|migrate`: check a HashKey; switch a site to a new
-//! HashKey (the facade's `keyward::hashkey_ceremony`).
+//! `keyward hashkey generate|check|migrate`: make a HashKey; check one
+//! (format, strength, key ids under both derivations); switch a site to a new
+//! HashKey or derivation (the facade's `keyward::hashkey_ceremony`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,13 +9,23 @@ use base64ct::Encoding;
 use clap::{Args, Subcommand};
 use keyward::blob::{RecordId, RecordIdentity};
 use keyward::hashkey_ceremony::{self, AcceptReenrolment, Error, SiteHashKey, TemplateId};
-use keyward_core::HashKey;
+use keyward_core::{Derivation, HashKey};
 
 use crate::io::{self, CmdResult, Failure};
 
 #[derive(Debug, Subcommand)]
 pub enum HashkeyCommand {
-    /// Check the HashKey read from stdin (one line) and print its key id.
+    /// Generate a HashKey: 32 characters from the 94 printable ASCII characters,
+    /// drawn from the OS generator (about 209.7 bits).
+    ///
+    /// The key is printed on stdout (redirect it to a file of mode 0600: it is
+    /// the site's secret); its key ids under both derivations on stderr.
+    Generate,
+    /// Check the HashKey read from stdin (one line): format and strength; print
+    /// its key id under the derivation in force (and under the other one).
+    ///
+    /// A key below the strength floor is refused (exit 1) unless
+    /// --accept-weak-hashkey is given.
     Check,
     /// Switch to a new HashKey: re-seal templates, list users who must re-enrol.
     ///
@@ -37,6 +48,7 @@ pub enum HashkeyCommand {
 
 pub fn run(cmd: HashkeyCommand) -> CmdResult {
     match cmd {
+        HashkeyCommand::Generate => generate(),
         HashkeyCommand::Check => {
             let input = io::read_stdin_secret_line("the HashKey")?;
             // Only the line terminator is removed: spaces inside or around the
@@ -46,7 +58,18 @@ pub fn run(cmd: HashkeyCommand) -> CmdResult {
             if key.is_builtin_default() {
                 io::note("keyward: warning: this is the public built-in default HashKey")?;
             }
-            io::out(&format!("valid HashKey, key id {}", key.key_id()))
+            io::check_hash_key_strength(&key, "the HashKey")?;
+            let chosen = io::hash_key_options().derivation;
+            let key = io::derive_hash_key(&key, chosen)?;
+            io::out(&format!(
+                "valid HashKey, key id {} ({chosen})",
+                key.key_id()
+            ))?;
+            for other in Derivation::ALL.into_iter().filter(|d| *d != chosen) {
+                let k = io::derive_hash_key(&key, other)?;
+                io::out(&format!("key id under {other}: {}", k.key_id()))?;
+            }
+            Ok(())
         }
         HashkeyCommand::Migrate(args) => migrate(&args),
     }
@@ -58,6 +81,26 @@ impl From<Error> for Failure {
     }
 }
 
+/// `keyward hashkey generate`: a key that passes the strength rule (drawn
+/// again in the rare case one does not), on stdout.
+fn generate() -> CmdResult {
+    let key = loop {
+        let key = HashKey::generate_os()?;
+        if crate::hashkey_strength::is_strong(&key) {
+            break key;
+        }
+    };
+    let mut ids = Vec::new();
+    for d in Derivation::ALL {
+        ids.push(format!("{} ({d})", io::derive_hash_key(&key, d)?.key_id()));
+    }
+    io::out(key.expose_secret())?;
+    io::note(&format!(
+        "keyward: new HashKey, key id {}; keep it outside the database (file mode 0600)",
+        ids.join(", ")
+    ))
+}
+
 /// Arguments of `keyward hashkey migrate` (described at [`HashkeyCommand::Migrate`]).
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
@@ -65,6 +108,11 @@ pub struct MigrateArgs {
     /// default HashKey.
     #[arg(long, value_name = "FILE")]
     old_hashkey_file: Option<PathBuf>,
+    /// Derivation of the old HashKey's records: 1 for records made before
+    /// derivation 2 (default: the --hashkey-derivation in force, which
+    /// applies to the new HashKey).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
+    old_derivation: Option<u8>,
     /// File holding the new HashKey (first line).
     #[arg(long, value_name = "FILE")]
     new_hashkey_file: PathBuf,
@@ -191,9 +239,13 @@ fn write_whole(out: &Path, rows: &[(usize, String)]) -> CmdResult {
 
 /// `keyward hashkey migrate`.
 pub fn migrate(args: &MigrateArgs) -> CmdResult {
+    let old_derivation = match args.old_derivation {
+        Some(n) => Derivation::from_number(n)?,
+        None => io::hash_key_options().derivation,
+    };
     let old = match &args.old_hashkey_file {
-        Some(path) => io::read_hash_key_file(path)?,
-        None => HashKey::builtin_default(),
+        Some(path) => io::read_hash_key_file_as(path, old_derivation)?,
+        None => io::derive_hash_key(&HashKey::builtin_default(), old_derivation)?,
     };
     let old = SiteHashKey::enable(&old);
     let new = SiteHashKey::enable(&io::read_hash_key_file(&args.new_hashkey_file)?);
@@ -254,9 +306,9 @@ pub fn migrate(args: &MigrateArgs) -> CmdResult {
     };
     io::out(&format!(
         "old HashKey {}{}, new HashKey {}{}",
-        old.key_id(),
+        old.name(),
         default(&old),
-        new.key_id(),
+        new.name(),
         default(&new)
     ))?;
     io::out(&format!(
