@@ -1,6 +1,7 @@
-//! `keyward hashkey generate|check|migrate`: make a HashKey; check one
-//! (format, strength, key ids under both derivations); switch a site to a new
-//! HashKey or derivation (the facade's `keyward::hashkey_ceremony`).
+//! `keyward hashkey generate|check|census|migrate`: make a HashKey; check one
+//! (format, strength, key ids under both derivations); name the HashKey and
+//! derivation of every stored record; switch a site to a new HashKey or
+//! derivation (the facade's `keyward::hashkey_ceremony`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::path::{Path, PathBuf};
 use base64ct::Encoding;
 use clap::{Args, Subcommand};
 use keyward::blob::{RecordId, RecordIdentity};
-use keyward::hashkey_ceremony::{self, AcceptReenrolment, Error, SiteHashKey, TemplateId};
+use keyward::hashkey_ceremony::{self, AcceptReenrolment, Error, Located, SiteHashKey, TemplateId};
 use keyward_core::{Derivation, HashKey};
 
 use crate::io::{self, CmdResult, Failure};
@@ -27,6 +28,15 @@ pub enum HashkeyCommand {
     /// A key below the strength floor is refused (exit 1) unless
     /// --accept-weak-hashkey is given.
     Check,
+    /// Name the HashKey and derivation every stored hash and template was made under.
+    ///
+    /// Each --hashkey-file, and the built-in default, is taken under both
+    /// derivations (1 and 2); every hash of HASHES (`USER PHC` per line) and
+    /// template of TEMPLATES (`USER<TAB>SLOT<TAB>BLOB`, as for migrate) is sorted
+    /// by the key id it names (nothing is decrypted). Stdout: one line per
+    /// HashKey and derivation with its counts, one for other key ids, one for
+    /// malformed records, then one line per record.
+    Census(CensusArgs),
     /// Switch to a new HashKey: re-seal templates, list users who must re-enrol.
     ///
     /// Re-seals every template of TEMPLATES from the old HashKey to the new one
@@ -71,6 +81,7 @@ pub fn run(cmd: HashkeyCommand) -> CmdResult {
             }
             Ok(())
         }
+        HashkeyCommand::Census(args) => census(&args),
         HashkeyCommand::Migrate(args) => migrate(&args),
     }
 }
@@ -99,6 +110,98 @@ fn generate() -> CmdResult {
         "keyward: new HashKey, key id {}; keep it outside the database (file mode 0600)",
         ids.join(", ")
     ))
+}
+
+/// Arguments of `keyward hashkey census` (described at [`HashkeyCommand::Census`]).
+#[derive(Debug, Args)]
+pub struct CensusArgs {
+    /// A file holding a HashKey the site has used (first line); may be given
+    /// several times. The built-in default is always included.
+    #[arg(long = "hashkey-file", value_name = "FILE")]
+    hashkey_files: Vec<PathBuf>,
+    /// The PIN/password hashes (`USER PHC` per line).
+    #[arg(long, value_name = "HASHES")]
+    hashes: Option<PathBuf>,
+    /// The template table (`USER<TAB>SLOT<TAB>BLOB` per line).
+    #[arg(long, value_name = "TEMPLATES")]
+    templates: Option<PathBuf>,
+}
+
+/// `keyward hashkey census`.
+fn census(args: &CensusArgs) -> CmdResult {
+    // (key, where it came from), each under every derivation.
+    let mut keys = Vec::new();
+    let mut sources = Vec::new();
+    let default = HashKey::builtin_default();
+    for d in Derivation::ALL {
+        keys.push(SiteHashKey::enable(&io::derive_hash_key(&default, d)?));
+        sources.push("built-in default".to_string());
+    }
+    for path in &args.hashkey_files {
+        for d in Derivation::ALL {
+            keys.push(SiteHashKey::enable(&io::read_hash_key_file_as(path, d)?));
+            sources.push(path.display().to_string());
+        }
+    }
+    let hashes = match &args.hashes {
+        Some(path) => parse_hashes(path)?,
+        None => Vec::new(),
+    };
+    let templates = match &args.templates {
+        Some(path) => parse_templates(path)?,
+        None => Vec::new(),
+    };
+    let c = hashkey_ceremony::census(&keys, hashes, templates);
+    for (i, (name, source)) in c.keys.iter().zip(&sources).enumerate() {
+        let (h, t) = c.count(i);
+        io::out(&format!(
+            "HashKey {name}, {source}: {h} hashes, {t} templates"
+        ))?;
+    }
+    let (h, t) = c.other();
+    io::out(&format!("other key ids: {h} hashes, {t} templates"))?;
+    io::out(&format!(
+        "malformed: {} hashes, {} templates",
+        c.hashes
+            .iter()
+            .filter(|(_, l)| matches!(l, Located::Malformed(_)))
+            .count(),
+        c.templates
+            .iter()
+            .filter(|(_, l)| matches!(l, Located::Malformed(_)))
+            .count()
+    ))?;
+    let place = |l: &Located<String>| match l {
+        Located::Held(i) => format!(
+            "HashKey {}, {}",
+            c.keys.get(*i).map_or(String::new(), ToString::to_string),
+            sources.get(*i).map_or("", String::as_str)
+        ),
+        Located::Other(id) => format!("key id {id}, none of the HashKeys given"),
+        Located::Malformed(e) => format!("malformed: {e}"),
+    };
+    for (user, l) in &c.hashes {
+        io::out(&format!("hash {user}: {}", place(&map_err(l))))?;
+    }
+    for (row, l) in &c.templates {
+        io::out(&format!(
+            "template {} / {}: {}",
+            String::from_utf8_lossy(&row.id.user),
+            String::from_utf8_lossy(&row.id.slot),
+            place(&map_err(l))
+        ))?;
+    }
+    Ok(())
+}
+
+/// A census location with its error as text (hash and template errors are
+/// different types).
+fn map_err<E: std::fmt::Display>(l: &Located<E>) -> Located<String> {
+    match l {
+        Located::Held(i) => Located::Held(*i),
+        Located::Other(id) => Located::Other(*id),
+        Located::Malformed(e) => Located::Malformed(e.to_string()),
+    }
 }
 
 /// Arguments of `keyward hashkey migrate` (described at [`HashkeyCommand::Migrate`]).

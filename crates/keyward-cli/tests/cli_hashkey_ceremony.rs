@@ -400,3 +400,74 @@ fn migrate_moves_one_hashkey_from_derivation_1_to_2_and_names_both() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("same key"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn census_names_the_hashkey_and_derivation_of_every_record() {
+    let d = dir("census");
+    let (key, t, h) = setup(&d, false);
+    // One more hash under a key the census is not given, one malformed.
+    let stranger = SiteHashKey::enable(&HashKey::new("Jty0TI/ZU$/gH-=560wB*g?+8fKnEG=/").unwrap());
+    let extra = stranger
+        .pin_hasher()
+        .with_params(Params::new(64, 1, 1).unwrap())
+        .hash_with_salt(b"dave", b"483920", &[9; 16])
+        .unwrap();
+    let mut text_h = std::fs::read_to_string(&h).unwrap();
+    text_h.push_str(&format!("dave {extra}\neve $argon2id$v=19$broken\n"));
+    std::fs::write(&h, text_h).unwrap();
+    let k = key.to_str().unwrap();
+    let o = run(&[
+        "hashkey",
+        "census",
+        "--hashkey-file",
+        k,
+        "--hashes",
+        h.to_str().unwrap(),
+        "--templates",
+        t.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v1 = SiteHashKey::enable(&HashKey::new(SITE).unwrap());
+    let v2 = site();
+    let stdout = text(&o.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let expected = [
+        "HashKey 7ecc060f (derivation 1), built-in default: 2 hashes, 4 templates".to_string(),
+        "HashKey 3fc758ad (derivation 2), built-in default: 0 hashes, 0 templates".to_string(),
+        format!(
+            "HashKey {} (derivation 1), {k}: 0 hashes, 0 templates",
+            v1.key_id()
+        ),
+        format!(
+            "HashKey {} (derivation 2), {k}: 1 hashes, 0 templates",
+            v2.key_id()
+        ),
+        "other key ids: 1 hashes, 0 templates".to_string(),
+        "malformed: 1 hashes, 0 templates".to_string(),
+        "hash alice: HashKey 7ecc060f (derivation 1), built-in default".to_string(),
+        format!("hash bob: HashKey {} (derivation 2), {k}", v2.key_id()),
+        "hash carol: HashKey 7ecc060f (derivation 1), built-in default".to_string(),
+        format!(
+            "hash dave: key id {}, none of the HashKeys given",
+            stranger.key_id()
+        ),
+    ];
+    assert_eq!(&lines[..expected.len()], expected, "{stdout}");
+    assert!(lines[10].starts_with("hash eve: malformed: "), "{stdout}");
+    assert_eq!(
+        lines[11],
+        "template alice / finger-1: HashKey 7ecc060f (derivation 1), built-in default"
+    );
+    assert_eq!(lines.len(), 15, "{stdout}");
+    // A weak HashKey file is refused here too.
+    let weak = d.join("weak.key");
+    std::fs::write(&weak, format!("{WEAK}\n")).unwrap();
+    let o = run(&[
+        "hashkey",
+        "census",
+        "--hashkey-file",
+        weak.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("is weak"), "{}", text(&o.stderr));
+}
