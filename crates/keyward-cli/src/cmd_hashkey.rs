@@ -340,17 +340,64 @@ fn write_whole(out: &Path, rows: &[(usize, String)]) -> CmdResult {
     Ok(())
 }
 
+/// When records the migration could not place (hashes under another key,
+/// templates under a key not held) were made under the old HashKey's other
+/// derivation, says so and which `--old-derivation` finds them (one Argon2id
+/// run, only in that case).
+fn derivation_hint(
+    old_key: &HashKey,
+    m: &hashkey_ceremony::HashKeyMigration<Row, String>,
+) -> CmdResult {
+    let foreign_templates: Vec<keyward_core::KeyId> = m
+        .templates
+        .failed
+        .iter()
+        .filter_map(|f| match f.error {
+            keyward::blob::Error::KeyIdNotHeld { found, .. } => Some(found),
+            _ => None,
+        })
+        .collect();
+    if m.hashes.other_key.is_empty() && foreign_templates.is_empty() {
+        return Ok(());
+    }
+    for d in Derivation::ALL
+        .into_iter()
+        .filter(|d| *d != old_key.derivation())
+    {
+        let alt = SiteHashKey::enable(&io::derive_hash_key(old_key, d)?);
+        let hashes = m
+            .hashes
+            .other_key
+            .iter()
+            .filter(|(_, id)| *id == alt.key_id())
+            .count();
+        let templates = foreign_templates
+            .iter()
+            .filter(|id| **id == alt.template_key_id())
+            .count();
+        if hashes + templates > 0 {
+            io::note(&format!(
+                "keyward: hint: {hashes} hashes and {templates} templates were made under the old \
+                 HashKey's {d} ({}): run again with --old-derivation {}",
+                alt.key_id(),
+                d.number()
+            ))?;
+        }
+    }
+    Ok(())
+}
+
 /// `keyward hashkey migrate`.
 pub fn migrate(args: &MigrateArgs) -> CmdResult {
     let old_derivation = match args.old_derivation {
         Some(n) => Derivation::from_number(n)?,
         None => io::hash_key_options().derivation,
     };
-    let old = match &args.old_hashkey_file {
+    let old_key = match &args.old_hashkey_file {
         Some(path) => io::read_hash_key_file_as(path, old_derivation)?,
         None => io::derive_hash_key(&HashKey::builtin_default(), old_derivation)?,
     };
-    let old = SiteHashKey::enable(&old);
+    let old = SiteHashKey::enable(&old_key);
     let new = SiteHashKey::enable(&io::read_hash_key_file(&args.new_hashkey_file)?);
     let templates = parse_templates(&args.templates)?;
     let hashes = parse_hashes(&args.hashes)?;
@@ -431,6 +478,7 @@ pub fn migrate(args: &MigrateArgs) -> CmdResult {
             old.template_error(f.error)
         ))?;
     }
+    derivation_hint(&old_key, &m)?;
     if m.templates.failed.is_empty() {
         Ok(())
     } else {

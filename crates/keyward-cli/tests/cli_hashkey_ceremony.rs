@@ -471,3 +471,45 @@ fn census_names_the_hashkey_and_derivation_of_every_record() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("is weak"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn migrate_under_the_wrong_old_derivation_names_the_right_one() {
+    let d = dir("hint");
+    let (key, t, h) = setup(&d, false);
+    let out = d.join("out.tsv");
+    // The records are under the default's derivation 1; --old-derivation is
+    // left out, so the old key is read under derivation 2.
+    let args: Vec<&str> = migrate_args(&key, &t, &h, &out)
+        .into_iter()
+        .filter(|a| *a != "--old-derivation" && *a != "1")
+        .chain(["--accept-reenrolment"])
+        .collect();
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(
+            "keyward: hint: 2 hashes and 4 templates were made under the old HashKey's \
+             derivation 1 (7ecc060f): run again with --old-derivation 1"
+        ),
+        "{err}"
+    );
+    assert!(
+        text(&o.stdout).starts_with("old HashKey 3fc758ad (derivation 2) (built-in default)"),
+        "{}",
+        text(&o.stdout)
+    );
+    // Nothing lost: every template is written back unchanged.
+    let input: Vec<String> = std::fs::read_to_string(&t)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(String::from)
+        .collect();
+    let written: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(written, input);
+}
