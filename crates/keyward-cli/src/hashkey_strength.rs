@@ -22,6 +22,14 @@
 //! overestimated: the rule refuses what zxcvbn can see, it proves nothing
 //! about what it cannot. `keyward hashkey generate` gives keys that pass
 //! (and draws again in the rare case one does not).
+//!
+//! Memory: zxcvbn works on ordinary `String`s (tokens, lowercased and
+//! un-l33ted copies of the parts), which it frees without wiping, so parts of
+//! the HashKey stay in freed heap memory of the CLI process until reused.
+//! keyward cannot reach inside the crate (and forbids the `unsafe` a wiping
+//! allocator needs); the process is short-lived, and its pages are cleared
+//! by the kernel before another process gets them. A core dump or swap of
+//! the CLI while it runs can hold them.
 
 use keyward_core::HashKey;
 
