@@ -152,8 +152,9 @@ pub fn read_secret_file(path: &std::path::Path, what: &str) -> Result<Zeroizing<
     Ok(Zeroizing::new(text.to_owned()))
 }
 
-/// How commands read HashKeys: the global options `--hashkey-derivation`
-/// and `--accept-weak-hashkey`, set once by `main` before a command runs.
+/// How commands read HashKeys: the options `--hashkey-derivation` and
+/// `--accept-weak-hashkey` of the `hashkey`, `blob` and `pin` groups, set once
+/// by `main` before the command runs.
 #[derive(Debug, Clone, Copy)]
 pub struct HashKeyOptions {
     /// The derivation HashKeys read from files are used under.

@@ -77,7 +77,7 @@ enum Command {
     /// XOR key components: split a key, combine components.
     #[command(subcommand)]
     Components(cmd_components::ComponentsCommand),
-    /// The site HashKey: generate, check, migrate.
+    /// The site HashKey: generate, check, census, migrate.
     Hashkey {
         #[command(subcommand)]
         command: cmd_hashkey::HashkeyCommand,
