@@ -58,8 +58,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("  e.g. {}: {}", hashes[0].0, hashes[0].1);
 
-    // The administrator enables the site HashKey.
-    let site = SiteHashKey::enable(&HashKey::new("Site-HashKey/for:demo#2026-11-22")?);
+    // The administrator enables the site HashKey under derivation 2 (Argon2id
+    // before HKDF). A real site uses a key from `keyward hashkey generate`;
+    // this typed one is below the CLI's strength floor.
+    let site = SiteHashKey::enable(&keyward::pinhash::stretch_hash_key(&HashKey::new(
+        "Site-HashKey/for:demo#2026-11-22",
+    )?)?);
     println!(
         "\nsite HashKey enabled: key id {}, PIN pepper key id {}, template key id {}",
         site.key_id(),
@@ -82,8 +86,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         err,
         Error::ReenrolmentNotAccepted {
             hashes: 3,
-            from: default.key_id(),
-            to: site.key_id()
+            from: default.name(),
+            to: site.name()
         }
     );
 

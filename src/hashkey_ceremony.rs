@@ -21,6 +21,14 @@
 //!    reason (nothing is lost);
 //! 3. the result lists the users to re-enrol, exactly.
 //!
+//! **Derivations.** A HashKey is used under derivation 1 (HKDF of its
+//! characters, records made before derivation 2) or derivation 2 (Argon2id
+//! first: `keyward_pinhash::stretch_hash_key`); one HashKey has one key id per
+//! derivation, and the ceremony names each HashKey as [`HashKeyName`]
+//! (`7ecc060f (derivation 1)`). Moving a site from derivation 1 to 2 is a
+//! [`migrate`] from the key to itself. [`census`] names the HashKey and
+//! derivation of every stored hash and template.
+//!
 //! ```
 //! use keyward::hashkey_ceremony::{migrate, AcceptReenrolment, Error, SiteHashKey, TemplateId};
 //! use keyward::key::HashKey;
@@ -83,7 +91,7 @@ use keyward_blob::{
     StaticKey,
 };
 use keyward_core::zeroize::Zeroizing;
-use keyward_core::{HashKey, KeyId, Purpose};
+use keyward_core::{Derivation, HashKey, KeyId, Purpose};
 use keyward_pinhash::{Pepper, PepperSet, PinHasher};
 
 /// The keyward-blob application name of every template BLOB.
@@ -101,10 +109,10 @@ pub enum Error {
     ReenrolmentNotAccepted {
         /// How many hashes were made under the old HashKey.
         hashes: usize,
-        /// The old HashKey's key id.
-        from: KeyId,
-        /// The new HashKey's key id.
-        to: KeyId,
+        /// The old HashKey.
+        from: HashKeyName,
+        /// The new HashKey.
+        to: HashKeyName,
     },
     /// The old and new HashKeys are the same key (same key id).
     SameHashKey {
@@ -135,8 +143,9 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "refusing to switch HashKey {from} to {to}: {hashes} PIN/password {what} made \
-                     under the old HashKey {from}; hashes are irreversible and cannot be re-keyed, \
-                     so {who} must re-enrol (accept that explicitly to switch)"
+                     under the old HashKey {}; hashes are irreversible and cannot be re-keyed, \
+                     so {who} must re-enrol (accept that explicitly to switch)",
+                    from.key_id
                 )
             }
             Self::SameHashKey { key_id } => write!(
@@ -181,10 +190,28 @@ pub enum AcceptReenrolment {
     UsersMustReenrol,
 }
 
+/// A HashKey as its records name it: the key id, and the derivation that
+/// key id belongs to (the same HashKey has one key id per derivation).
+/// Shown as `7ecc060f (derivation 1)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HashKeyName {
+    /// The key id (the `keyid` of its PIN hashes).
+    pub key_id: KeyId,
+    /// The derivation of that key id and of the keys.
+    pub derivation: Derivation,
+}
+
+impl fmt::Display for HashKeyName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.key_id, self.derivation)
+    }
+}
+
 /// A HashKey in use: the keys derived from it and its key id.
 #[derive(Clone)]
 pub struct SiteHashKey {
     key_id: KeyId,
+    derivation: Derivation,
     builtin_default: bool,
     pepper: Pepper,
     template_key: DatabaseKey,
@@ -203,6 +230,7 @@ impl SiteHashKey {
             .database_key();
         Self {
             key_id: hash_key.key_id(),
+            derivation: hash_key.derivation(),
             builtin_default: hash_key.is_builtin_default(),
             pepper: Pepper::from_hash_key(hash_key),
             template_key,
@@ -218,6 +246,19 @@ impl SiteHashKey {
     /// The HashKey's non-secret key id (the `keyid` of its PIN hashes).
     pub const fn key_id(&self) -> KeyId {
         self.key_id
+    }
+
+    /// The derivation the keys come from.
+    pub const fn derivation(&self) -> Derivation {
+        self.derivation
+    }
+
+    /// The key id and derivation, as records name this HashKey.
+    pub const fn name(&self) -> HashKeyName {
+        HashKeyName {
+            key_id: self.key_id,
+            derivation: self.derivation,
+        }
     }
 
     /// Whether this is the public built-in default HashKey.
@@ -286,6 +327,7 @@ impl fmt::Debug for SiteHashKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SiteHashKey")
             .field("key_id", &self.key_id)
+            .field("derivation", &self.derivation.number())
             .field("builtin_default", &self.builtin_default)
             .field("template_key_id", &self.template_key.key_id())
             .finish_non_exhaustive()
@@ -377,13 +419,117 @@ where
     s
 }
 
+/// Where a record's key id leads among the HashKeys a census was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Located<E> {
+    /// Made under the census key at this index (see [`Census::keys`]).
+    Held(usize),
+    /// Made under a key id that none of the given HashKeys has.
+    Other(KeyId),
+    /// Not a record keyward can read, with the reason.
+    Malformed(E),
+}
+
+impl<E> Located<E> {
+    /// Whether the record was made under the census key at `index`.
+    pub const fn is_held(&self, index: usize) -> bool {
+        matches!(self, Self::Held(i) if *i == index)
+    }
+
+    /// Whether the record names a key id none of the census keys has.
+    pub const fn is_other(&self) -> bool {
+        matches!(self, Self::Other(_))
+    }
+
+    /// Where `found` leads: the first of `keys` whose `of` it is.
+    fn find(keys: &[SiteHashKey], found: KeyId, of: fn(&SiteHashKey) -> KeyId) -> Self {
+        keys.iter()
+            .position(|k| of(k) == found)
+            .map_or(Self::Other(found), Self::Held)
+    }
+}
+
+/// Which HashKey, under which derivation, every record was made under
+/// ([`census`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Census<U, K> {
+    /// The HashKeys looked for, in the order given: key id and derivation.
+    pub keys: Vec<HashKeyName>,
+    /// Their template key ids (the BLOB headers' key ids), in the same order.
+    pub template_key_ids: Vec<KeyId>,
+    /// Every PIN/password hash (user, where its `keyid` leads).
+    pub hashes: Vec<(U, Located<keyward_pinhash::Error>)>,
+    /// Every template (identity, where its header's key id leads).
+    pub templates: Vec<(K, Located<keyward_blob::Error>)>,
+}
+
+impl<U, K> Census<U, K> {
+    /// How many hashes and templates were made under key `index`.
+    pub fn count(&self, index: usize) -> (usize, usize) {
+        (
+            self.hashes.iter().filter(|(_, l)| l.is_held(index)).count(),
+            self.templates
+                .iter()
+                .filter(|(_, l)| l.is_held(index))
+                .count(),
+        )
+    }
+
+    /// How many hashes and templates name a key id none of the keys has.
+    pub fn other(&self) -> (usize, usize) {
+        (
+            self.hashes.iter().filter(|(_, l)| l.is_other()).count(),
+            self.templates.iter().filter(|(_, l)| l.is_other()).count(),
+        )
+    }
+}
+
+/// Sorts stored records by the HashKey and derivation they were made under:
+/// each PIN/password hash by the `keyid` of its PHC string, each template by
+/// the template key id in its BLOB header (only parsed; no Argon2 work, no
+/// decryption). Give each HashKey under every derivation it may have been
+/// used with: one HashKey has one key id per derivation, so the key id found
+/// names the derivation.
+pub fn census<U, S, H, K, B, T>(keys: &[SiteHashKey], hashes: H, templates: T) -> Census<U, K>
+where
+    S: AsRef<str>,
+    H: IntoIterator<Item = (U, S)>,
+    B: AsRef<[u8]>,
+    T: IntoIterator<Item = (K, B)>,
+{
+    Census {
+        keys: keys.iter().map(SiteHashKey::name).collect(),
+        template_key_ids: keys.iter().map(SiteHashKey::template_key_id).collect(),
+        hashes: hashes
+            .into_iter()
+            .map(|(user, phc)| {
+                let at = match keyward_pinhash::ParsedHash::parse(phc.as_ref()) {
+                    Ok(p) => Located::find(keys, p.keyid, SiteHashKey::key_id),
+                    Err(e) => Located::Malformed(e),
+                };
+                (user, at)
+            })
+            .collect(),
+        templates: templates
+            .into_iter()
+            .map(|(id, blob)| {
+                let at = match keyward_blob::encryption_version(blob.as_ref()) {
+                    Ok(found) => Located::find(keys, found, SiteHashKey::template_key_id),
+                    Err(e) => Located::Malformed(e),
+                };
+                (id, at)
+            })
+            .collect(),
+    }
+}
+
 /// The outcome of a HashKey migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HashKeyMigration<K, U> {
-    /// The old HashKey's key id.
-    pub from: KeyId,
-    /// The new HashKey's key id.
-    pub to: KeyId,
+    /// The old HashKey.
+    pub from: HashKeyName,
+    /// The new HashKey.
+    pub to: HashKeyName,
     /// The template key ids, old and new (the BLOB headers' key ids).
     pub template_key_ids: (KeyId, KeyId),
     /// The templates: re-sealed (write these back), already current, and
@@ -444,8 +590,8 @@ where
     if !survey.reenrol.is_empty() && accept == AcceptReenrolment::No {
         return Err(Error::ReenrolmentNotAccepted {
             hashes: survey.reenrol.len(),
-            from: from.key_id,
-            to: to.key_id,
+            from: from.name(),
+            to: to.name(),
         });
     }
     let mut ring = Keyring::new(to.template_key.clone());
@@ -454,8 +600,8 @@ where
     ring.add(from.template_key.clone())?;
     let templates = ring.migrate(templates, progress);
     Ok(HashKeyMigration {
-        from: from.key_id,
-        to: to.key_id,
+        from: from.name(),
+        to: to.name(),
         template_key_ids: (from.template_key_id(), to.template_key_id()),
         templates,
         hashes: survey,
@@ -567,8 +713,8 @@ mod tests {
             e,
             Error::ReenrolmentNotAccepted {
                 hashes: 2,
-                from: f.old.key_id(),
-                to: f.new.key_id()
+                from: f.old.name(),
+                to: f.new.name()
             }
         );
         assert_eq!(calls, 0, "no template touched when refusing");
@@ -582,8 +728,8 @@ mod tests {
         // One hash: singular wording.
         let one = Error::ReenrolmentNotAccepted {
             hashes: 1,
-            from: f.old.key_id(),
-            to: f.new.key_id(),
+            from: f.old.name(),
+            to: f.new.name(),
         }
         .to_string();
         assert!(one.contains(": 1 PIN/password hash was made"), "{one}");
@@ -626,8 +772,8 @@ mod tests {
         assert_eq!(m.hashes.reenrol, ["alice", "carol"]);
         assert_eq!(m.hashes.current, ["bob"]);
         assert_eq!(m.hashes.malformed.len(), 1);
-        assert_eq!(m.from, f.old.key_id());
-        assert_eq!(m.to, f.new.key_id());
+        assert_eq!(m.from, f.old.name());
+        assert_eq!(m.to, f.new.name());
         assert_eq!(
             m.template_key_ids,
             (f.old.template_key_id(), f.new.template_key_id())
@@ -770,5 +916,93 @@ mod tests {
                 Error::Template(keyward_blob::Error::Authentication)
             );
         }
+    }
+
+    #[test]
+    fn census_names_the_hashkey_and_derivation_of_every_record() {
+        let text = HashKey::new(SITE).unwrap();
+        let v1 = SiteHashKey::enable(&text);
+        let v2 = SiteHashKey::enable(&keyward_pinhash::stretch_hash_key(&text).unwrap());
+        assert_eq!(v1.name().derivation, Derivation::V1);
+        assert_eq!(v2.name().derivation, Derivation::V2);
+        assert_ne!(v1.key_id(), v2.key_id());
+        assert_ne!(v1.template_key_id(), v2.template_key_id());
+        let small = Params::new(64, 1, 1).unwrap();
+        let hash = |k: &SiteHashKey| {
+            k.pin_hasher()
+                .with_params(small)
+                .hash_with_salt(b"u", b"483920", &[7; 16])
+                .unwrap()
+                .as_str()
+                .to_string()
+        };
+        let other = SiteHashKey::enable(&HashKey::new(NEXT).unwrap());
+        let hashes = vec![
+            ("alice", hash(&v1)),
+            ("bob", hash(&v2)),
+            ("carol", hash(&other)),
+            ("dave", "not a hash".to_string()),
+        ];
+        let id = TemplateId::new(b"alice", b"finger-1");
+        let templates = vec![
+            ("t1", v1.seal_template(&id, b"x").unwrap()),
+            ("t2", v2.seal_template(&id, b"x").unwrap()),
+            ("t3", other.seal_template(&id, b"x").unwrap()),
+            ("t4", vec![0u8; 3]),
+        ];
+        let c = census(&[v1.clone(), v2.clone()], hashes, templates);
+        assert_eq!(c.keys, [v1.name(), v2.name()]);
+        assert_eq!(
+            c.template_key_ids,
+            [v1.template_key_id(), v2.template_key_id()]
+        );
+        assert_eq!(c.hashes[0], ("alice", Located::Held(0)));
+        assert_eq!(c.hashes[1], ("bob", Located::Held(1)));
+        assert_eq!(c.hashes[2], ("carol", Located::Other(other.key_id())));
+        assert!(matches!(c.hashes[3], ("dave", Located::Malformed(_))));
+        assert_eq!(c.templates[0], ("t1", Located::Held(0)));
+        assert_eq!(c.templates[1], ("t2", Located::Held(1)));
+        assert_eq!(
+            c.templates[2],
+            ("t3", Located::Other(other.template_key_id()))
+        );
+        assert!(matches!(c.templates[3], ("t4", Located::Malformed(_))));
+        assert_eq!(
+            (c.count(0), c.count(1), c.other()),
+            ((1, 1), (1, 1), (1, 1))
+        );
+        assert_eq!(
+            v1.name().to_string(),
+            std::format!("{} (derivation 1)", v1.key_id())
+        );
+    }
+
+    #[test]
+    fn one_hashkey_migrates_from_derivation_1_to_2() {
+        let text = HashKey::new(SITE).unwrap();
+        let v1 = SiteHashKey::enable(&text);
+        let v2 = SiteHashKey::enable(&keyward_pinhash::stretch_hash_key(&text).unwrap());
+        let id = TemplateId::new(b"alice", b"finger-1");
+        let templates = vec![(id.clone(), v1.seal_template(&id, b"minutiae").unwrap())];
+        let m = migrate(
+            &v1,
+            &v2,
+            templates,
+            Vec::<(String, String)>::new(),
+            AcceptReenrolment::No,
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!((m.from, m.to), (v1.name(), v2.name()));
+        let r = &m.templates.resealed[0];
+        assert_eq!(&v2.open_template(&r.id, &r.blob).unwrap()[..], b"minutiae");
+        assert!(
+            m.to_string().starts_with(&std::format!(
+                "HashKey {} (derivation 1) -> {} (derivation 2)",
+                v1.key_id(),
+                v2.key_id()
+            )),
+            "{m}"
+        );
     }
 }

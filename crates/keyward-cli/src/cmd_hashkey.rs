@@ -1,20 +1,41 @@
-//! `keyward hashkey check|migrate`: check a HashKey; switch a site to a new
-//! HashKey (the facade's `keyward::hashkey_ceremony`).
+//! `keyward hashkey generate|check|census|migrate`: make a HashKey; check one
+//! (format, strength, key ids under both derivations); name the HashKey and
+//! derivation of every stored record; switch a site to a new HashKey or
+//! derivation (the facade's `keyward::hashkey_ceremony`).
 
 use std::path::{Path, PathBuf};
 
 use base64ct::Encoding;
 use clap::{Args, Subcommand};
 use keyward::blob::{RecordId, RecordIdentity};
-use keyward::hashkey_ceremony::{self, AcceptReenrolment, Error, SiteHashKey, TemplateId};
-use keyward_core::HashKey;
+use keyward::hashkey_ceremony::{self, AcceptReenrolment, Error, Located, SiteHashKey, TemplateId};
+use keyward_core::{Derivation, HashKey};
 
 use crate::io::{self, CmdResult, Failure};
 
 #[derive(Debug, Subcommand)]
 pub enum HashkeyCommand {
-    /// Check the HashKey read from stdin (one line) and print its key id.
+    /// Generate a HashKey: 32 characters from the 94 printable ASCII characters,
+    /// drawn from the OS generator (about 209.7 bits).
+    ///
+    /// The key is printed on stdout (redirect it to a file of mode 0600: it is
+    /// the site's secret); its key ids under both derivations on stderr.
+    Generate,
+    /// Check the HashKey read from stdin (one line): format and strength; print
+    /// its key id under the derivation in force (and under the other one).
+    ///
+    /// A key below the strength floor is refused (exit 1) unless
+    /// --accept-weak-hashkey is given.
     Check,
+    /// Name the HashKey and derivation every stored hash and template was made under.
+    ///
+    /// Each --hashkey-file, and the built-in default, is taken under both
+    /// derivations (1 and 2); every hash of HASHES (`USER PHC` per line) and
+    /// template of TEMPLATES (`USER<TAB>SLOT<TAB>BLOB`, as for migrate) is sorted
+    /// by the key id it names (nothing is decrypted). Stdout: one line per
+    /// HashKey and derivation with its counts, one for other key ids, one for
+    /// malformed records, then one line per record.
+    Census(CensusArgs),
     /// Switch to a new HashKey: re-seal templates, list users who must re-enrol.
     ///
     /// Re-seals every template of TEMPLATES from the old HashKey to the new one
@@ -36,6 +57,7 @@ pub enum HashkeyCommand {
 
 pub fn run(cmd: HashkeyCommand) -> CmdResult {
     match cmd {
+        HashkeyCommand::Generate => generate(),
         HashkeyCommand::Check => {
             let input = io::read_stdin_secret_line("the HashKey")?;
             // Only the line terminator is removed: spaces inside or around the
@@ -45,8 +67,20 @@ pub fn run(cmd: HashkeyCommand) -> CmdResult {
             if key.is_builtin_default() {
                 io::note("keyward: warning: this is the public built-in default HashKey")?;
             }
-            io::out(&format!("valid HashKey, key id {}", key.key_id()))
+            io::check_hash_key_strength(&key, "the HashKey")?;
+            let chosen = io::hash_key_options().derivation;
+            let key = io::derive_hash_key(&key, chosen)?;
+            io::out(&format!(
+                "valid HashKey, key id {} ({chosen})",
+                key.key_id()
+            ))?;
+            for other in Derivation::ALL.into_iter().filter(|d| *d != chosen) {
+                let k = io::derive_hash_key(&key, other)?;
+                io::out(&format!("key id under {other}: {}", k.key_id()))?;
+            }
+            Ok(())
         }
+        HashkeyCommand::Census(args) => census(&args),
         HashkeyCommand::Migrate(args) => migrate(&args),
     }
 }
@@ -57,6 +91,118 @@ impl From<Error> for Failure {
     }
 }
 
+/// `keyward hashkey generate`: a key that passes the strength rule (drawn
+/// again in the rare case one does not), on stdout.
+fn generate() -> CmdResult {
+    let key = loop {
+        let key = HashKey::generate_os()?;
+        if crate::hashkey_strength::is_strong(&key) {
+            break key;
+        }
+    };
+    let mut ids = Vec::new();
+    for d in Derivation::ALL {
+        ids.push(format!("{} ({d})", io::derive_hash_key(&key, d)?.key_id()));
+    }
+    io::out(key.expose_secret())?;
+    io::note(&format!(
+        "keyward: new HashKey, key id {}; keep it outside the database (file mode 0600)",
+        ids.join(", ")
+    ))
+}
+
+/// Arguments of `keyward hashkey census` (described at [`HashkeyCommand::Census`]).
+#[derive(Debug, Args)]
+pub struct CensusArgs {
+    /// A file holding a HashKey the site has used (first line); may be given
+    /// several times. The built-in default is always included.
+    #[arg(long = "hashkey-file", value_name = "FILE")]
+    hashkey_files: Vec<PathBuf>,
+    /// The PIN/password hashes (`USER PHC` per line).
+    #[arg(long, value_name = "HASHES")]
+    hashes: Option<PathBuf>,
+    /// The template table (`USER<TAB>SLOT<TAB>BLOB` per line).
+    #[arg(long, value_name = "TEMPLATES")]
+    templates: Option<PathBuf>,
+}
+
+/// `keyward hashkey census`.
+fn census(args: &CensusArgs) -> CmdResult {
+    // (key, where it came from), each under every derivation.
+    let mut keys = Vec::new();
+    let mut sources = Vec::new();
+    let default = HashKey::builtin_default();
+    for d in Derivation::ALL {
+        keys.push(SiteHashKey::enable(&io::derive_hash_key(&default, d)?));
+        sources.push("built-in default".to_string());
+    }
+    for path in &args.hashkey_files {
+        for d in Derivation::ALL {
+            keys.push(SiteHashKey::enable(&io::read_hash_key_file_as(path, d)?));
+            sources.push(path.display().to_string());
+        }
+    }
+    let hashes = match &args.hashes {
+        Some(path) => parse_hashes(path)?,
+        None => Vec::new(),
+    };
+    let templates = match &args.templates {
+        Some(path) => parse_templates(path)?,
+        None => Vec::new(),
+    };
+    let c = hashkey_ceremony::census(&keys, hashes, templates);
+    for (i, (name, source)) in c.keys.iter().zip(&sources).enumerate() {
+        let (h, t) = c.count(i);
+        io::out(&format!(
+            "HashKey {name}, {source}: {h} hashes, {t} templates"
+        ))?;
+    }
+    let (h, t) = c.other();
+    io::out(&format!("other key ids: {h} hashes, {t} templates"))?;
+    io::out(&format!(
+        "malformed: {} hashes, {} templates",
+        c.hashes
+            .iter()
+            .filter(|(_, l)| matches!(l, Located::Malformed(_)))
+            .count(),
+        c.templates
+            .iter()
+            .filter(|(_, l)| matches!(l, Located::Malformed(_)))
+            .count()
+    ))?;
+    let place = |l: &Located<String>| match l {
+        Located::Held(i) => format!(
+            "HashKey {}, {}",
+            c.keys.get(*i).map_or(String::new(), ToString::to_string),
+            sources.get(*i).map_or("", String::as_str)
+        ),
+        Located::Other(id) => format!("key id {id}, none of the HashKeys given"),
+        Located::Malformed(e) => format!("malformed: {e}"),
+    };
+    for (user, l) in &c.hashes {
+        io::out(&format!("hash {user}: {}", place(&map_err(l))))?;
+    }
+    for (row, l) in &c.templates {
+        io::out(&format!(
+            "template {} / {}: {}",
+            String::from_utf8_lossy(&row.id.user),
+            String::from_utf8_lossy(&row.id.slot),
+            place(&map_err(l))
+        ))?;
+    }
+    Ok(())
+}
+
+/// A census location with its error as text (hash and template errors are
+/// different types).
+fn map_err<E: std::fmt::Display>(l: &Located<E>) -> Located<String> {
+    match l {
+        Located::Held(i) => Located::Held(*i),
+        Located::Other(id) => Located::Other(*id),
+        Located::Malformed(e) => Located::Malformed(e.to_string()),
+    }
+}
+
 /// Arguments of `keyward hashkey migrate` (described at [`HashkeyCommand::Migrate`]).
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
@@ -64,6 +210,11 @@ pub struct MigrateArgs {
     /// default HashKey.
     #[arg(long, value_name = "FILE")]
     old_hashkey_file: Option<PathBuf>,
+    /// Derivation of the old HashKey's records: 1 for records made before
+    /// derivation 2 (default: the --hashkey-derivation in force, which
+    /// applies to the new HashKey).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
+    old_derivation: Option<u8>,
     /// File holding the new HashKey (first line).
     #[arg(long, value_name = "FILE")]
     new_hashkey_file: PathBuf,
@@ -172,13 +323,64 @@ fn write_whole(out: &Path, rows: &[(usize, String)]) -> CmdResult {
     .map_err(|e| Failure::Input(e.to_string()))
 }
 
+/// When records the migration could not place (hashes under another key,
+/// templates under a key not held) were made under the old HashKey's other
+/// derivation, says so and which `--old-derivation` finds them (one Argon2id
+/// run, only in that case).
+fn derivation_hint(
+    old_key: &HashKey,
+    m: &hashkey_ceremony::HashKeyMigration<Row, String>,
+) -> CmdResult {
+    let foreign_templates: Vec<keyward_core::KeyId> = m
+        .templates
+        .failed
+        .iter()
+        .filter_map(|f| match f.error {
+            keyward::blob::Error::KeyIdNotHeld { found, .. } => Some(found),
+            _ => None,
+        })
+        .collect();
+    if m.hashes.other_key.is_empty() && foreign_templates.is_empty() {
+        return Ok(());
+    }
+    for d in Derivation::ALL
+        .into_iter()
+        .filter(|d| *d != old_key.derivation())
+    {
+        let alt = SiteHashKey::enable(&io::derive_hash_key(old_key, d)?);
+        let hashes = m
+            .hashes
+            .other_key
+            .iter()
+            .filter(|(_, id)| *id == alt.key_id())
+            .count();
+        let templates = foreign_templates
+            .iter()
+            .filter(|id| **id == alt.template_key_id())
+            .count();
+        if hashes + templates > 0 {
+            io::note(&format!(
+                "keyward: hint: {hashes} hashes and {templates} templates were made under the old \
+                 HashKey's {d} ({}): run again with --old-derivation {}",
+                alt.key_id(),
+                d.number()
+            ))?;
+        }
+    }
+    Ok(())
+}
+
 /// `keyward hashkey migrate`.
 pub fn migrate(args: &MigrateArgs) -> CmdResult {
-    let old = match &args.old_hashkey_file {
-        Some(path) => io::read_hash_key_file(path)?,
-        None => HashKey::builtin_default(),
+    let old_derivation = match args.old_derivation {
+        Some(n) => Derivation::from_number(n)?,
+        None => io::hash_key_options().derivation,
     };
-    let old = SiteHashKey::enable(&old);
+    let old_key = match &args.old_hashkey_file {
+        Some(path) => io::read_hash_key_file_as(path, old_derivation)?,
+        None => io::derive_hash_key(&HashKey::builtin_default(), old_derivation)?,
+    };
+    let old = SiteHashKey::enable(&old_key);
     let new = SiteHashKey::enable(&io::read_hash_key_file(&args.new_hashkey_file)?);
     let templates = parse_templates(&args.templates)?;
     let hashes = parse_hashes(&args.hashes)?;
@@ -237,9 +439,9 @@ pub fn migrate(args: &MigrateArgs) -> CmdResult {
     };
     io::out(&format!(
         "old HashKey {}{}, new HashKey {}{}",
-        old.key_id(),
+        old.name(),
         default(&old),
-        new.key_id(),
+        new.name(),
         default(&new)
     ))?;
     io::out(&format!(
@@ -264,6 +466,7 @@ pub fn migrate(args: &MigrateArgs) -> CmdResult {
             old.template_error(f.error)
         ))?;
     }
+    derivation_hint(&old_key, &m)?;
     if m.templates.failed.is_empty() {
         Ok(())
     } else {

@@ -16,6 +16,10 @@ pub enum PinCommand {
     Hash(HashArgs),
     /// Verify a PIN against a hash. Stdin: the PIN on line 1, the PHC
     /// string on line 2. Exit 0 on a match, 1 otherwise.
+    ///
+    /// Under HashKey derivation 2 (the default), a hash made under derivation 1
+    /// of the same HashKey (or of a retired one) also verifies, and asks for a
+    /// rehash.
     Verify(VerifyArgs),
 }
 
@@ -110,7 +114,7 @@ pub(crate) fn describe(v: &Verified) -> &'static str {
     match v.reason {
         None => "match",
         Some(RehashReason::RetiredPepper) => {
-            "match; needs rehash: made under a retired HashKey (hash the PIN again and store the new hash)"
+            "match; needs rehash: made under a retired HashKey or HashKey derivation 1 (hash the PIN again and store the new hash)"
         }
         Some(RehashReason::WeakerParams) => {
             "match; needs rehash: weaker Argon2 parameters than current (hash the PIN again)"
@@ -122,14 +126,30 @@ pub(crate) fn describe(v: &Verified) -> &'static str {
     }
 }
 
+/// `set` with `key`'s derivation-1 pepper added as retired, when `key` is
+/// under a later derivation.
+fn with_derivation_1(set: PepperSet, key: &keyward_core::HashKey) -> Result<PepperSet, Failure> {
+    if key.derivation() == keyward_core::Derivation::V1 {
+        return Ok(set);
+    }
+    let v1 = io::derive_hash_key(key, keyward_core::Derivation::V1)?;
+    set.with_retired(Pepper::from_hash_key(&v1)).map_err(fail)
+}
+
 fn verify(a: &VerifyArgs) -> CmdResult {
-    let mut set = PepperSet::new(Pepper::from_hash_key(&io::read_hash_key_file(
-        &a.key.hash_key_file,
-    )?));
+    let current = io::read_hash_key_file(&a.key.hash_key_file)?;
+    let mut set = PepperSet::new(Pepper::from_hash_key(&current));
+    // Under derivation 2, hashes made under derivation 1 of the same HashKey
+    // (before derivation 2 existed) name its derivation-1 key id: they verify
+    // and ask for a rehash, so a site moves to derivation 2 at its users'
+    // next logins. The same holds for each retired HashKey.
+    set = with_derivation_1(set, &current)?;
     for path in &a.retired_hash_key_file {
+        let retired = io::read_hash_key_file(path)?;
         set = set
-            .with_retired(Pepper::from_hash_key(&io::read_hash_key_file(path)?))
+            .with_retired(Pepper::from_hash_key(&retired))
             .map_err(fail)?;
+        set = with_derivation_1(set, &retired)?;
     }
     let hasher = PinHasher::new(set);
     let what = if a.key.password {

@@ -268,16 +268,109 @@ pub fn read_secret_file(path: &std::path::Path, what: &str) -> Result<Zeroizing<
     read_text(&mut file, SECRET_TEXT_CAP, what, &source)
 }
 
+/// How commands read HashKeys: the options `--hashkey-derivation` and
+/// `--accept-weak-hashkey` of the `hashkey`, `blob` and `pin` groups, set once
+/// by `main` before the command runs.
+#[derive(Debug, Clone, Copy)]
+pub struct HashKeyOptions {
+    /// The derivation HashKeys read from files are used under.
+    pub derivation: keyward_core::Derivation,
+    /// Use a HashKey below the strength floor (with a warning) instead of
+    /// refusing it.
+    pub accept_weak: bool,
+}
+
+static HASH_KEY_OPTIONS: std::sync::OnceLock<HashKeyOptions> = std::sync::OnceLock::new();
+
+/// Sets the HashKey options for the rest of the process (the first call wins).
+pub fn set_hash_key_options(options: HashKeyOptions) {
+    let _ = HASH_KEY_OPTIONS.set(options);
+}
+
+/// The HashKey options: as set by `main`; otherwise derivation 2, weak
+/// keys refused.
+pub fn hash_key_options() -> HashKeyOptions {
+    HASH_KEY_OPTIONS.get().copied().unwrap_or(HashKeyOptions {
+        derivation: keyward_core::Derivation::V2,
+        accept_weak: false,
+    })
+}
+
 /// Reads a HashKey from the first line of a file (only the line terminator is
-/// removed: spaces are characters of the key and are reported). Errors name
-/// the file, never the key.
+/// removed: spaces are characters of the key and are reported), checks its
+/// strength (`crate::hashkey_strength`) and derives it under the
+/// `--hashkey-derivation` in force. Errors name the file, never the key.
 ///
 /// # Errors
-/// [`Failure::Input`] when the file cannot be read or holds no valid HashKey.
+/// [`Failure::Input`] when the file cannot be read, holds no valid HashKey,
+/// or holds a weak one and `--accept-weak-hashkey` was not given.
 pub fn read_hash_key_file(path: &std::path::Path) -> Result<keyward_core::HashKey, Failure> {
+    read_hash_key_file_as(path, hash_key_options().derivation)
+}
+
+/// [`read_hash_key_file`] under the given derivation.
+///
+/// # Errors
+/// As [`read_hash_key_file`].
+pub fn read_hash_key_file_as(
+    path: &std::path::Path,
+    derivation: keyward_core::Derivation,
+) -> Result<keyward_core::HashKey, Failure> {
     let text = read_secret_file(path, "the HashKey")?;
     let line = text.lines().next().unwrap_or("");
-    keyward_core::HashKey::new(line).map_err(|e| Failure::Input(format!("{}: {e}", path.display())))
+    let key = keyward_core::HashKey::new(line)
+        .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
+    check_hash_key_strength(&key, &format!("the HashKey in {}", path.display()))?;
+    derive_hash_key(&key, derivation)
+}
+
+/// Refuses a HashKey below the strength floor unless `--accept-weak-hashkey`
+/// was given; then warns on stderr, every time. `what` names the key's
+/// source (a file, stdin), never the key.
+///
+/// # Errors
+/// [`Failure::Input`] for a weak key without `--accept-weak-hashkey`.
+pub fn check_hash_key_strength(key: &keyward_core::HashKey, what: &str) -> CmdResult {
+    use crate::hashkey_strength::{MIN_LOG10_GUESSES, is_strong};
+    if is_strong(key) {
+        return Ok(());
+    }
+    let default = if key.is_builtin_default() {
+        " (it is the public built-in default HashKey)"
+    } else {
+        ""
+    };
+    if hash_key_options().accept_weak {
+        note(&format!(
+            "keyward: warning: {what} is weak{default}: below the strength floor of \
+             10^{MIN_LOG10_GUESSES} guesses; used because of --accept-weak-hashkey \
+             (replace it with one from `keyward hashkey generate`)"
+        ))
+    } else {
+        Err(Failure::Input(format!(
+            "{what} is weak{default}: below the strength floor of 10^{MIN_LOG10_GUESSES} \
+             guesses, so a stored key id would let anyone test guesses of it; generate one with \
+             `keyward hashkey generate` (or pass --accept-weak-hashkey to use it anyway)"
+        )))
+    }
+}
+
+/// `key` under `derivation` (derivation 2 runs one Argon2id of 64 MiB).
+///
+/// # Errors
+/// [`Failure::Input`] if Argon2 fails.
+pub fn derive_hash_key(
+    key: &keyward_core::HashKey,
+    derivation: keyward_core::Derivation,
+) -> Result<keyward_core::HashKey, Failure> {
+    match derivation {
+        keyward_core::Derivation::V1 => Ok(keyward_core::HashKey::new(key.expose_secret())?),
+        keyward_core::Derivation::V2 => keyward_pinhash::stretch_hash_key(key)
+            .map_err(|e| Failure::Input(format!("HashKey derivation 2: {e}"))),
+        other => Err(Failure::Input(format!(
+            "HashKey {other} is not supported by this keyward"
+        ))),
+    }
 }
 
 /// Writes one line to stdout.

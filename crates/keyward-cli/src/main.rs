@@ -24,6 +24,7 @@ mod cmd_superpin;
 mod cmd_superpin_sheet;
 mod cmd_superpin_url;
 mod demo;
+mod hashkey_strength;
 mod io;
 mod process_hygiene;
 mod terminal;
@@ -67,6 +68,22 @@ struct Cli {
     command: Command,
 }
 
+/// How the command groups that read HashKey files (`hashkey`, `blob`, `pin`)
+/// use them (`docs/design.md#site-hashkey-and-irreversible-pins`); given
+/// anywhere after the group's name.
+#[derive(Debug, clap::Args)]
+struct HashKeyArgs {
+    /// HashKey derivation of the keys read from files: 2 (Argon2id, then
+    /// HKDF) or 1 (HKDF only: records made before derivation 2).
+    #[arg(long, global = true, value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u8).range(1..=2))]
+    hashkey_derivation: u8,
+    /// Use a HashKey below the strength floor instead of refusing it (a
+    /// warning is printed each time).
+    #[arg(long, global = true)]
+    accept_weak_hashkey: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// AES keys: generate.
@@ -77,18 +94,30 @@ enum Command {
     /// XOR key components: split a key, combine components.
     #[command(subcommand)]
     Components(cmd_components::ComponentsCommand),
-    /// The site HashKey.
-    #[command(subcommand)]
-    Hashkey(cmd_hashkey::HashkeyCommand),
+    /// The site HashKey: generate, check, census, migrate.
+    Hashkey {
+        #[command(subcommand)]
+        command: cmd_hashkey::HashkeyCommand,
+        #[command(flatten)]
+        hashkey: HashKeyArgs,
+    },
     /// The Super PIN: generate one, check one for typos.
     #[command(subcommand)]
     Superpin(cmd_superpin::SuperpinCommand),
     /// Per-record BLOBs: seal, open, rekey, key ids, StorageDeriveKey parameters.
-    #[command(subcommand)]
-    Blob(Box<cmd_blob::BlobCommand>),
+    Blob {
+        #[command(subcommand)]
+        command: Box<cmd_blob::BlobCommand>,
+        #[command(flatten)]
+        hashkey: HashKeyArgs,
+    },
     /// PIN and password hashes peppered by the site HashKey.
-    #[command(subcommand)]
-    Pin(cmd_pinhash::PinCommand),
+    Pin {
+        #[command(subcommand)]
+        command: cmd_pinhash::PinCommand,
+        #[command(flatten)]
+        hashkey: HashKeyArgs,
+    },
     /// SLIP-0039 shares of a master secret: split, combine.
     #[command(subcommand)]
     Shamir(cmd_shamir::ShamirCommand),
@@ -103,6 +132,19 @@ enum Command {
     /// AES keys in PKCS#11 tokens and HSMs: list, KCVs, entry from components, wrapped export/import.
     #[command(subcommand)]
     Pkcs11(cmd_pkcs11::Pkcs11Command),
+}
+
+impl HashKeyArgs {
+    /// Sets the options for every HashKey the command reads.
+    fn apply(&self) -> io::CmdResult {
+        let derivation = keyward_core::Derivation::from_number(self.hashkey_derivation)
+            .map_err(|e| io::Failure::Usage(e.to_string()))?;
+        io::set_hash_key_options(io::HashKeyOptions {
+            derivation,
+            accept_weak: self.accept_weak_hashkey,
+        });
+        Ok(())
+    }
 }
 
 fn main() -> ExitCode {
@@ -120,10 +162,16 @@ fn main() -> ExitCode {
         Command::Key(c) => cmd_key::run(c),
         Command::Kcv(a) => cmd_kcv::run(&a),
         Command::Components(c) => cmd_components::run(c),
-        Command::Hashkey(c) => cmd_hashkey::run(c),
+        Command::Hashkey { command, hashkey } => {
+            hashkey.apply().and_then(|()| cmd_hashkey::run(command))
+        }
         Command::Superpin(c) => cmd_superpin::run(c),
-        Command::Blob(c) => cmd_blob::run(*c),
-        Command::Pin(c) => cmd_pinhash::run(c),
+        Command::Blob { command, hashkey } => {
+            hashkey.apply().and_then(|()| cmd_blob::run(*command))
+        }
+        Command::Pin { command, hashkey } => {
+            hashkey.apply().and_then(|()| cmd_pinhash::run(command))
+        }
         Command::Shamir(c) => cmd_shamir::run(c),
         Command::Ceremony(c) => cmd_ceremony::run(c),
         Command::Card(c) => cmd_card::run(c),

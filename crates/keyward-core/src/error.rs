@@ -167,6 +167,11 @@ pub enum Error {
         /// What kind of character it is.
         class: CharClass,
     },
+    /// A HashKey derivation version that does not exist.
+    HashKeyDerivation {
+        /// The version number found.
+        found: u8,
+    },
     /// The operating system's random generator failed.
     Rng,
     /// An output buffer is too small.
@@ -254,6 +259,10 @@ impl fmt::Display for Error {
             Self::HashKeyCharacter { position, class } => write!(
                 f,
                 "HashKey character {position} is not allowed: {class} (printable ASCII without spaces expected)"
+            ),
+            Self::HashKeyDerivation { found } => write!(
+                f,
+                "HashKey derivation {found} does not exist (1 or 2 expected)"
             ),
             Self::Rng => f.write_str("the operating system's random generator failed"),
             Self::BufferTooSmall { needed, available } => write!(

@@ -28,7 +28,11 @@ mod kcv;
 mod key;
 
 pub use error::{CharClass, Error, HexCharClass, Result};
-pub use hashkey::{BUILTIN_DEFAULT, HKDF_SALT, HashKey, INFO_PREFIX, KEY_ID_LABEL, KeyId, Purpose};
+pub use hashkey::{
+    BUILTIN_DEFAULT, Derivation, HKDF_SALT, HashKey, INFO_PREFIX, KEY_ID_LABEL, KeyId, Purpose,
+    V2_ARGON2_M_KIB, V2_ARGON2_OUTPUT_LEN, V2_ARGON2_P, V2_ARGON2_SALT, V2_ARGON2_T, V2_HKDF_SALT,
+    V2_INFO_PREFIX,
+};
 pub use kcv::{ExpectedKcv, Kcv, KcvMethod, aes_cmac};
 pub use key::{Aes128Key, Aes192Key, Aes256Key, AesKey, KeyLength, SecretBytes};
 

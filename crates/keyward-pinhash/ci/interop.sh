@@ -25,4 +25,4 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 cargo build -q -p keyward-cli --manifest-path "$root/Cargo.toml"
 python3 "$gen" --cli "$CARGO_TARGET_DIR/debug/keyward" >&2
 
-echo "pinhash interop: ok (RFC 9106 5.3, 6 JSON vectors, 6 CLI round trips against libargon2)"
+echo "pinhash interop: ok (RFC 9106 5.3, 6 JSON vectors, 12 CLI round trips against libargon2, HashKey derivations 1 and 2)"

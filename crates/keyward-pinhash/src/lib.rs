@@ -21,6 +21,8 @@ mod error;
 #[cfg_attr(docsrs, doc(cfg(feature = "fuzzing")))]
 pub mod fuzzing;
 mod hasher;
+#[cfg(feature = "alloc")]
+mod hashkey_stretch;
 mod params;
 mod pepper;
 mod phc;
@@ -32,6 +34,9 @@ mod traits;
 pub use argon2::Block;
 pub use error::{Error, PhcPart, Result, TrivialKind};
 pub use hasher::{PinHasher, RehashReason, Verified, user_ad};
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use hashkey_stretch::{hashkey_v2_params, stretch_hash_key};
 pub use keyward_core::{HashKey, KeyId, SecretBytes};
 pub use params::{Limits, Params};
 pub use pepper::{MAX_RETIRED, Pepper, PepperSet, RAW_PEPPER_HKDF_SALT, RAW_PEPPER_KEY_ID_INFO};

@@ -69,3 +69,13 @@ fn derive_memory_is_wiped() {
         }),
     );
 }
+
+#[test]
+fn hashkey_stretching_memory_is_wiped() {
+    // HashKey derivation 2: 64 MiB of Argon2 memory, the thread's reusable
+    // buffer, released when the watched thread ends.
+    let freed = watch_thread(64 * 1024 * 1024, || {
+        keyward_pinhash::stretch_hash_key(&HashKey::builtin_default()).unwrap();
+    });
+    keyward_test_alloc::assert_wiped("HashKey derivation 2", 64 * 1024 * 1024, freed);
+}

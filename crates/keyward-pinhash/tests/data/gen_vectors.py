@@ -56,6 +56,14 @@ def hashkey_pepper(hash_key: str):
     return pepper, key_id
 
 
+def hashkey_pepper_v2(hash_key: str):
+    """(pepper, key id) of a site HashKey under HashKey derivation 2
+    (docs/formats.md, "HashKey subkeys"): Argon2id first, then HKDF."""
+    s = argon2id(hash_key.encode("ascii"), b"keyward/hashkey/v2/argon2id", b"", b"", 3, 65536, 4, 32)
+    prk = hkdf_extract(b"keyward/hashkey/v2", s)
+    return hkdf_expand(prk, b"keyward/hashkey/v2/pin-pepper", 32), hkdf_expand(prk, b"keyward/hashkey/v2/key-id", 4)
+
+
 def raw_pepper(pepper: bytes):
     """(pepper, key id) of a raw 32-byte pepper (keyward-pinhash)."""
     prk = hkdf_extract(b"keyward/pinhash/v1/raw-pepper", pepper)
@@ -211,43 +219,53 @@ def check_cli(cli: str) -> int:
     hashes verify under libargon2, and libargon2's hashes verify under it."""
     import subprocess
     import tempfile
-    hash_key = SITE_HASHKEY
-    pepper, key_id = hashkey_pepper(hash_key)
+    # A key from `keyward hashkey generate` (the CLI refuses typed keys such
+    # as SITE_HASHKEY below its strength floor), under both HashKey derivations.
+    hash_key = "HCjQFrv)G1cUFl>fi;b%Rm?L1&MSla[U"
     with tempfile.NamedTemporaryFile("w", suffix=".hashkey", delete=False) as f:
         f.write(hash_key + "\n")
         key_file = f.name
     try:
         n = 0
-        for pin, user in (("483920", "alice"), ("90817263", "bob@example.org"), ("5281", "zoë")):
-            # keyward -> libargon2
-            phc = subprocess.run([cli, "pin", "hash", "--user", user, "--hash-key-file", key_file], input=pin + "\n",
-                                 capture_output=True, text=True, check=True).stdout.strip()
-            _, alg, ver, params, salt, tag = phc.split("$")
-            kv = dict(x.split("=") for x in params.split(","))
-            assert (alg, ver) == ("argon2id", "v=19"), phc
-            assert b64decode(kv["keyid"]) == key_id, phc
-            assert kv.get("bind") == "user", phc
-            ours = argon2id(pin.encode(), b64decode(salt), pepper, user_ad(user),
-                            int(kv["t"]), int(kv["m"]), int(kv["p"]), 32)
-            if ours != b64decode(tag):
-                sys.exit(f"libargon2 does not reproduce keyward's hash {phc}")
-            # libargon2 -> keyward
-            salt = os.urandom(16)
-            tag = argon2id(pin.encode(), salt, pepper, user_ad(user), 2, 19456, 1, 32)
-            theirs = phc_string(19456, 2, 1, key_id, True, salt, tag)
-            r = subprocess.run([cli, "pin", "verify", "--user", user, "--hash-key-file", key_file],
-                               input=f"{pin}\n{theirs}\n", capture_output=True, text=True)
-            if r.returncode != 0 or r.stdout.strip() != "match":
-                sys.exit(f"keyward does not verify libargon2's hash {theirs}: {r.stderr.strip()}")
-            # ... and not for another user.
-            r = subprocess.run([cli, "pin", "verify", "--user", user + "-other", "--hash-key-file", key_file],
-                               input=f"{pin}\n{theirs}\n", capture_output=True, text=True)
-            if r.returncode == 0:
-                sys.exit(f"keyward verified {theirs} for another user")
-            n += 2
+        for derivation, (pepper, key_id) in (("1", hashkey_pepper(hash_key)), ("2", hashkey_pepper_v2(hash_key))):
+            n += cli_round_trips(cli, key_file, ["--hashkey-derivation", derivation], pepper, key_id)
         return n
     finally:
         os.unlink(key_file)
+
+
+def cli_round_trips(cli, key_file, derivation_args, pepper, key_id) -> int:
+    """Three PINs each way between the CLI (under `derivation_args`) and libargon2."""
+    import subprocess
+    n = 0
+    for pin, user in (("483920", "alice"), ("90817263", "bob@example.org"), ("5281", "zoë")):
+        # keyward -> libargon2
+        phc = subprocess.run([cli, "pin", "hash", *derivation_args, "--user", user, "--hash-key-file", key_file], input=pin + "\n",
+                             capture_output=True, text=True, check=True).stdout.strip()
+        _, alg, ver, params, salt, tag = phc.split("$")
+        kv = dict(x.split("=") for x in params.split(","))
+        assert (alg, ver) == ("argon2id", "v=19"), phc
+        assert b64decode(kv["keyid"]) == key_id, phc
+        assert kv.get("bind") == "user", phc
+        ours = argon2id(pin.encode(), b64decode(salt), pepper, user_ad(user),
+                        int(kv["t"]), int(kv["m"]), int(kv["p"]), 32)
+        if ours != b64decode(tag):
+            sys.exit(f"libargon2 does not reproduce keyward's hash {phc}")
+        # libargon2 -> keyward
+        salt = os.urandom(16)
+        tag = argon2id(pin.encode(), salt, pepper, user_ad(user), 2, 19456, 1, 32)
+        theirs = phc_string(19456, 2, 1, key_id, True, salt, tag)
+        r = subprocess.run([cli, "pin", "verify", *derivation_args, "--user", user, "--hash-key-file", key_file],
+                           input=f"{pin}\n{theirs}\n", capture_output=True, text=True)
+        if r.returncode != 0 or r.stdout.strip() != "match":
+            sys.exit(f"keyward does not verify libargon2's hash {theirs}: {r.stderr.strip()}")
+        # ... and not for another user.
+        r = subprocess.run([cli, "pin", "verify", *derivation_args, "--user", user + "-other", "--hash-key-file", key_file],
+                           input=f"{pin}\n{theirs}\n", capture_output=True, text=True)
+        if r.returncode == 0:
+            sys.exit(f"keyward verified {theirs} for another user")
+        n += 2
+    return n
 
 
 def main():
