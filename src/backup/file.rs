@@ -353,7 +353,7 @@ fn kind_of(t: &std::fs::FileType) -> &'static str {
 
 const ACTION_READ: &str = "reading the card file";
 const ACTION_LOCK: &str = "locking the card file";
-const ACTION_COUNT: &str = "recording the PIN try in the card file (so no PIN was tried)";
+const ACTION_COUNT: &str = "recording the PIN try in the card file";
 const ACTION_WRITE: &str = "writing the card file";
 const ACTION_RESOLVE: &str = "resolving the card path";
 
