@@ -1,8 +1,13 @@
 //! `keyward ceremony reshare`: K cards of an existing set rebuild the backup
 //! key, which is written as a new set (new set id, new K and N) onto new
 //! card files, read back, and its KCV compared with the old set's. Every
-//! step is the facade's (`keyward::backup`: `CardRecovery`, `write_cards`,
-//! `verify_read_back`); this file only orders them.
+//! step is the facade's (`keyward::backup`: `CardRecovery`,
+//! `write_cards_with_pins`, `verify_read_back_with_pins`); this file only
+//! orders them. The new set's options and PINs are `ceremony backup`'s
+//! (`cmd_ceremony.rs`: `NewSet`, `new_set_options`, `new_pin`); the new set
+//! is written into a staging directory (`staging.rs`) and moved into place
+//! only after the read-back. Old cards are opened by
+//! `card_location::Opener` (files and `pkcs11:` tokens).
 //!
 //! The old set is not touched and still rebuilds the key: only rotating the
 //! key itself retires it.
