@@ -231,9 +231,36 @@ pub fn open_card(arg: &Path) -> FileCard {
 /// The floor check and the Argon2 options of a new set: `--argon2-*`, the
 /// floor unless `--weak-argon2-for-tests` (then marked test cards, with a
 /// warning).
-fn new_set_options(a: &BackupArgs, n: u8) -> Result<BackupOptions, Failure> {
+/// What a new set takes from the command line: shared by `ceremony backup`
+/// and `ceremony reshare` (`cmd_reshare.rs`), so both set the new cards'
+/// PINs and costs the same way.
+pub(crate) struct NewSet<'a> {
+    pub threshold: u8,
+    pub label: &'a str,
+    pub argon2_memory: Option<u32>,
+    pub argon2_passes: Option<u32>,
+    pub weak_argon2_for_tests: bool,
+    pub pin_file: Option<&'a Path>,
+    pub default_pin: bool,
+}
+
+impl BackupArgs {
+    fn new_set(&self) -> NewSet<'_> {
+        NewSet {
+            threshold: self.threshold,
+            label: &self.label,
+            argon2_memory: self.argon2_memory,
+            argon2_passes: self.argon2_passes,
+            weak_argon2_for_tests: self.weak_argon2_for_tests,
+            pin_file: self.pin_file.as_deref(),
+            default_pin: self.default_pin,
+        }
+    }
+}
+
+pub(crate) fn new_set_options(a: &NewSet<'_>, n: u8) -> Result<BackupOptions, Failure> {
     let mut opts = BackupOptions::new(a.threshold, n).map_err(|e| Failure::Usage(e.to_string()))?;
-    opts.label_prefix.clone_from(&a.label);
+    a.label.clone_into(&mut opts.label_prefix);
     let base = if a.weak_argon2_for_tests {
         opts.clone().weak_argon2_for_tests()
     } else {
@@ -268,7 +295,7 @@ fn new_set_options(a: &BackupArgs, n: u8) -> Result<BackupOptions, Failure> {
 
 /// The new PIN of card `i` of a backup, checked against the new PIN rule
 /// as it is entered (asked twice at a terminal), before any card is written.
-fn new_pin(source: &mut PinSource, what: &str) -> Result<Pin, Failure> {
+pub(crate) fn new_pin(source: &mut PinSource, what: &str) -> Result<Pin, Failure> {
     let pin = source.next(what)?;
     let text = std::str::from_utf8(&pin).unwrap_or_default();
     backup::NEW_PIN_POLICY
@@ -287,13 +314,13 @@ fn new_pin(source: &mut PinSource, what: &str) -> Result<Pin, Failure> {
 
 /// The new PINs of the `n` card files of a backup (`--default-pin`, else
 /// `--pin-file`, stdin or the terminal).
-fn new_pins(a: &BackupArgs, opts: &BackupOptions, n: u8) -> Result<Vec<Pin>, Failure> {
+pub(crate) fn new_pins(a: &NewSet<'_>, opts: &BackupOptions, n: u8) -> Result<Vec<Pin>, Failure> {
     if a.default_pin {
         return Ok((0..n)
             .map(|_| Pin::new(backup::DEFAULT_PIN.to_vec()))
             .collect());
     }
-    let mut source = PinSource::new(a.pin_file.as_deref())?;
+    let mut source = PinSource::new(a.pin_file)?;
     (1..=n)
         .map(|i| {
             new_pin(
@@ -308,7 +335,7 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
     let (Some(shares), Some(out)) = (a.shares, a.out.as_ref()) else {
         return backup_onto_cards(a);
     };
-    let opts = new_set_options(a, shares)?;
+    let opts = new_set_options(&a.new_set(), shares)?;
     let names: Vec<String> = (1..=shares).map(|i| format!("card-{i}.kwcard")).collect();
     // Checked for all cards before any PIN is asked (the move into place
     // refuses too).
@@ -323,7 +350,7 @@ fn backup_cmd(a: &BackupArgs) -> CmdResult {
         )));
     }
     let delivery = a.seal_to.prepare(out, names.len())?;
-    let pins = new_pins(a, &opts, shares)?;
+    let pins = new_pins(&a.new_set(), &opts, shares)?;
     let (staging, abandoned) = Staging::new(out).map_err(|e| Failure::Input(e.to_string()))?;
     for dir in abandoned {
         io::note(&format!(
@@ -369,7 +396,7 @@ const MAX_LABEL_PREFIX: usize = 64 - " card 16 of 16".len();
 
 /// `--label`: printable ASCII of at most [`MAX_LABEL_PREFIX`] bytes; a
 /// character that is not names its position (in characters, from 1).
-fn parse_label_prefix(s: &str) -> Result<String, String> {
+pub(crate) fn parse_label_prefix(s: &str) -> Result<String, String> {
     if let Some((position, c)) = (1usize..)
         .zip(s.chars())
         .find(|(_, c)| !(' '..='~').contains(c))
@@ -496,7 +523,7 @@ fn backup_onto_cards(a: &BackupArgs) -> CmdResult {
         .ok_or_else(|| {
             Failure::Usage(format!("expected 2 to 16 --card, found {}", a.card.len()))
         })?;
-    let mut opts = new_set_options(a, n)?;
+    let mut opts = new_set_options(&a.new_set(), n)?;
     if a.replace {
         opts.write_mode = WriteMode::Replace;
     }

@@ -1,8 +1,13 @@
 //! `keyward ceremony reshare`: K cards of an existing set rebuild the backup
 //! key, which is written as a new set (new set id, new K and N) onto new
 //! card files, read back, and its KCV compared with the old set's. Every
-//! step is the facade's (`keyward::backup`: `CardRecovery`, `write_cards`,
-//! `verify_read_back`); this file only orders them.
+//! step is the facade's (`keyward::backup`: `CardRecovery`,
+//! `write_cards_with_pins`, `verify_read_back_with_pins`); this file only
+//! orders them. The new set's options and PINs are `ceremony backup`'s
+//! (`cmd_ceremony.rs`: `NewSet`, `new_set_options`, `new_pin`); the new set
+//! is written into a staging directory (`staging.rs`) and moved into place
+//! only after the read-back. Old cards are opened by
+//! `card_location::Opener` (files and `pkcs11:` tokens).
 //!
 //! The old set is not touched and still rebuilds the key: only rotating the
 //! key itself retires it.
@@ -11,23 +16,26 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use keyward::backup::{self, BackupOptions, CardRecovery, CardStore, FileCard};
-use keyward::superpin::Argon2Params;
 use keyward_core::Aes256Key;
 
-use crate::card_pin::PinSource;
-use crate::cmd_ceremony::EXIT_CODES;
+use crate::card_pin::{Pin, PinSource};
+use crate::cmd_ceremony::{EXIT_CODES, NewSet, new_pin, new_set_options, parse_label_prefix};
 use crate::io::{self, CmdResult, Failure};
+use crate::staging::Staging;
 
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub struct ReshareArgs {
-    /// Card files of the existing set, read in the order given until K are
-    /// read.
+    /// Cards of the existing set, read in the order given until K are
+    /// read: card file paths or pkcs11: URIs naming tokens (as `ceremony
+    /// recover`).
     #[arg(required = true)]
     cards: Vec<PathBuf>,
-    /// File with one PIN per line for the cards read, in their order (as
-    /// `ceremony recover`). Without it: a prompt per card with echo off on a
-    /// terminal, otherwise one line per card on stdin.
+    #[command(flatten)]
+    wait: crate::card_location::WaitArgs,
+    /// File with one PIN per line for the old cards read, in their order
+    /// (as `ceremony recover`). Without it: a prompt per card with echo off
+    /// on a terminal, otherwise one line per card on stdin.
     #[arg(long)]
     pin_file: Option<PathBuf>,
     /// Cards needed to rebuild the key from the new set (K).
@@ -37,59 +45,84 @@ pub struct ReshareArgs {
     #[arg(long, value_parser = clap::value_parser!(u8).range(2..=16))]
     shares: u8,
     /// Directory for the new card files DIR/card-1.kwcard .. DIR/card-N.kwcard
-    /// (created if missing; refuses to overwrite).
+    /// (created if missing; refuses to overwrite). The new set is written
+    /// into a private staging directory, read back there, and moved into
+    /// DIR only then.
     #[arg(long)]
     out: PathBuf,
-    /// Label prefix of the new cards: "PREFIX card i of N".
-    #[arg(long, default_value = "backup")]
+    /// Label prefix of the new cards: "PREFIX card i of N" (printable
+    /// ASCII; the whole label at most 64 bytes).
+    #[arg(long, default_value = "backup", value_parser = parse_label_prefix)]
     label: String,
-    #[command(flatten)]
-    new_pins: NewCardPins,
+    /// Argon2id memory of the new cards' PIN key in KiB [default: 19456,
+    /// OWASP's, also the least allowed without --weak-argon2-for-tests].
+    #[arg(long)]
+    argon2_memory: Option<u32>,
+    /// Argon2id passes of the new cards [default: 2, OWASP's, also the
+    /// least allowed without --weak-argon2-for-tests].
+    #[arg(long)]
+    argon2_passes: Option<u32>,
+    /// Tests and demos only: read old test cards and allow the new cards'
+    /// Argon2id below the floor (default then 64 KiB, 1 pass); the new cards
+    /// are marked as test cards, with a warning.
+    #[arg(long)]
+    weak_argon2_for_tests: bool,
+    /// File with one new PIN per line, one per new card in order (6 to 16
+    /// digits, not trivial). Without it and without --default-pin: typed
+    /// twice per card on a terminal (echo off), otherwise one line per new
+    /// card from --pin-file's source or stdin, after the old cards' lines.
+    #[arg(long, conflicts_with = "default_pin")]
+    new_pin_file: Option<PathBuf>,
+    /// Give every new card the appliance default PIN 123456 (to be changed
+    /// with `keyward card change-pin`).
+    #[arg(long)]
+    default_pin: bool,
 }
 
-/// How the new cards' PINs are set: as `ceremony backup` sets them. Kept in
-/// this one place so that it follows `ceremony backup` when that changes.
-#[derive(Debug, Args)]
-pub struct NewCardPins {
-    /// Argon2id memory of the new cards' PIN key in KiB (default OWASP's;
-    /// lower only for tests).
-    #[arg(long, default_value_t = Argon2Params::OWASP.m_cost_kib)]
-    argon2_memory: u32,
-    /// Argon2id passes of the new cards' PIN key (default OWASP's).
-    #[arg(long, default_value_t = Argon2Params::OWASP.t_cost)]
-    argon2_passes: u32,
+impl ReshareArgs {
+    fn new_set(&self) -> NewSet<'_> {
+        NewSet {
+            threshold: self.threshold,
+            label: &self.label,
+            argon2_memory: self.argon2_memory,
+            argon2_passes: self.argon2_passes,
+            weak_argon2_for_tests: self.weak_argon2_for_tests,
+            pin_file: self.new_pin_file.as_deref(),
+            default_pin: self.default_pin,
+        }
+    }
 }
 
-impl NewCardPins {
-    /// The backup options of the new set, and the PIN its cards are
-    /// written and read back with (`ceremony backup`'s: the default PIN
-    /// 123456, to be changed with `keyward card change-pin`).
-    fn options(
-        &self,
-        threshold: u8,
-        shares: u8,
-        label: &str,
-    ) -> Result<(BackupOptions, &'static [u8]), Failure> {
-        let mut opts =
-            BackupOptions::new(threshold, shares).map_err(|e| Failure::Usage(e.to_string()))?;
-        opts.label_prefix = label.to_owned();
-        opts.argon2 = Argon2Params {
-            m_cost_kib: self.argon2_memory,
-            t_cost: self.argon2_passes,
-            p_cost: 1,
-        };
-        opts.argon2
-            .validate()
-            .map_err(|e| Failure::Input(format!("Argon2 parameters: {e}")))?;
-        Ok((opts, backup::DEFAULT_PIN))
+/// The new cards' PINs, as `ceremony backup` sets them (`--default-pin`,
+/// `--new-pin-file`, else the source the old PINs came from: stdin or the
+/// terminal, each PIN checked as it is entered and typed twice on a
+/// terminal).
+fn new_card_pins(
+    a: &ReshareArgs,
+    opts: &BackupOptions,
+    old_source: &mut PinSource,
+) -> Result<Vec<Pin>, Failure> {
+    if a.default_pin {
+        return Ok((0..a.shares)
+            .map(|_| Pin::new(backup::DEFAULT_PIN.to_vec()))
+            .collect());
     }
-
-    /// What the operator is told about the new cards' PINs.
-    fn note() -> CmdResult {
-        io::note(
-            "keyward: every new card has PIN 123456: change it with `keyward card change-pin CARD`",
-        )
-    }
+    let mut file_source;
+    let source = match a.new_pin_file.as_deref() {
+        Some(f) => {
+            file_source = PinSource::new(Some(f))?;
+            &mut file_source
+        }
+        None => old_source,
+    };
+    (1..=a.shares)
+        .map(|i| {
+            new_pin(
+                source,
+                &format!("new PIN for new card {i} ({})", opts.label(i)),
+            )
+        })
+        .collect()
 }
 
 /// The old set as read: the key, its set id and KCV.
@@ -99,11 +132,16 @@ struct OldSet {
     kcv: keyward_core::Kcv,
 }
 
-/// Reads cards in order until K are read (as `ceremony recover`).
-fn read_old_set(cards: &[PathBuf], pins: &mut PinSource) -> Result<OldSet, Failure> {
+/// Reads cards in order until K are read (as `ceremony recover`: card
+/// files and tokens through `card_location::Opener`).
+fn read_old_set(a: &ReshareArgs, pins: &mut PinSource) -> Result<OldSet, Failure> {
     let mut rec = CardRecovery::new();
+    if a.weak_argon2_for_tests {
+        rec.allow_weak_argon2_for_tests();
+    }
+    let mut opener = crate::card_location::Opener::new(None, &a.wait);
     let mut first = None;
-    for path in cards {
+    for path in &a.cards {
         let no = rec.next_number();
         if rec.progress().is_complete() {
             io::note(&format!(
@@ -113,7 +151,9 @@ fn read_old_set(cards: &[PathBuf], pins: &mut PinSource) -> Result<OldSet, Failu
             rec.skip();
             continue;
         }
-        let mut card = FileCard::new(path);
+        let opened = opener.open(path, no.get(), a.cards.len(), None)?;
+        let token = opened.token;
+        let mut card = opened.store;
         let header = card.read_header().map_err(|error| backup::Error::Card {
             card: Some(no),
             error,
@@ -122,9 +162,20 @@ fn read_old_set(cards: &[PathBuf], pins: &mut PinSource) -> Result<OldSet, Failu
             "keyward: old card {no}: {} (set {:04X})",
             header.label, header.set_id
         ))?;
+        crate::cmd_ceremony::warn_about(&header, Some(no.get()), a.weak_argon2_for_tests)?;
         first.get_or_insert((header.set_id, header.kcv));
-        let pin = pins.next(&format!("PIN for card {no} ({})", header.label))?;
-        let progress = rec.add(&mut card, Some(pin.as_slice()))?;
+        let pin = crate::card_location::pin_for(
+            &*card,
+            &format!("PIN for card {no} ({})", header.label),
+            &mut |p| {
+                if token {
+                    pins.next_token_pin(p)
+                } else {
+                    pins.next(p)
+                }
+            },
+        )?;
+        let progress = rec.add(&mut card, pin.as_deref().map(Vec::as_slice))?;
         io::note(&format!("keyward: {progress}"))?;
     }
     let key = rec.finish()?;
@@ -143,10 +194,11 @@ fn card_paths(dir: &Path, n: u8) -> Vec<PathBuf> {
 const MAX_WRITES: usize = 4;
 
 pub fn run(a: &ReshareArgs) -> CmdResult {
-    let (opts, new_pin) = a.new_pins.options(a.threshold, a.shares, &a.label)?;
+    let opts = new_set_options(&a.new_set(), a.shares)?;
+    let names: Vec<String> = (1..=a.shares).map(|i| format!("card-{i}.kwcard")).collect();
     let paths = card_paths(&a.out, a.shares);
-    // Checked before any old card is read (and each write refuses too).
-    if let Some(p) = paths.iter().find(|p| p.exists()) {
+    // Checked before any old card is read (the move into place refuses too).
+    if let Some(p) = paths.iter().find(|p| std::fs::symlink_metadata(p).is_ok()) {
         return Err(Failure::Input(format!(
             "{} exists: refusing to overwrite a card",
             p.display()
@@ -159,15 +211,23 @@ pub fn run(a: &ReshareArgs) -> CmdResult {
         )));
     }
     let mut pins = PinSource::new(a.pin_file.as_deref())?;
-    let old = read_old_set(&a.cards, &mut pins)?;
-    std::fs::create_dir_all(&a.out)
-        .map_err(|e| Failure::Input(format!("creating {}: {e}", a.out.display())))?;
+    let old = read_old_set(a, &mut pins)?;
+    let new_pins = new_card_pins(a, &opts, &mut pins)?;
+    let pin_refs: Vec<&[u8]> = new_pins.iter().map(|p| p.as_slice()).collect();
+    let (staging, abandoned) = Staging::new(&a.out).map_err(|e| Failure::Input(e.to_string()))?;
+    for dir in abandoned {
+        io::note(&format!(
+            "keyward: removed {}, left by a ceremony that did not finish (its cards were never handed out)",
+            dir.display()
+        ))?;
+    }
+    let staged: Vec<PathBuf> = names.iter().map(|n| staging.path().join(n)).collect();
     let mut rng = keyward_core::os_rng();
     let mut attempt = 0;
     let (new_set_id, subsets) = loop {
         attempt += 1;
-        let mut stores: Vec<FileCard> = paths.iter().map(FileCard::new).collect();
-        backup::write_cards(&old.key, &opts, &mut stores, &mut rng)?;
+        let mut stores: Vec<FileCard> = staged.iter().map(FileCard::new).collect();
+        backup::write_cards_with_pins(&old.key, &opts, &mut stores, &pin_refs, &mut rng)?;
         let header = stores
             .first_mut()
             .map(CardStore::read_header)
@@ -175,7 +235,7 @@ pub fn run(a: &ReshareArgs) -> CmdResult {
             .map_err(|error| backup::Error::Card { card: None, error })?
             .ok_or_else(|| Failure::Input("no new card was written".to_owned()))?;
         if header.set_id == old.set_id {
-            for p in &paths {
+            for p in &staged {
                 let _ = std::fs::remove_file(p);
             }
             if attempt < MAX_WRITES {
@@ -186,7 +246,8 @@ pub fn run(a: &ReshareArgs) -> CmdResult {
                 old.set_id
             )));
         }
-        let subsets = backup::verify_read_back(&mut stores, Some(new_pin))?;
+        let typed: Vec<Option<&[u8]>> = pin_refs.iter().map(|p| Some(*p)).collect();
+        let subsets = backup::verify_read_back_with_pins(&mut stores, &typed)?;
         break (header.set_id, subsets);
     };
     // write_cards stamps the key's own KCV; the read-back compared every
@@ -198,12 +259,19 @@ pub fn run(a: &ReshareArgs) -> CmdResult {
             old.kcv
         )));
     }
+    let paths = staging
+        .commit(&names)
+        .map_err(|e| Failure::Input(format!("{e}: no new card was written")))?;
     io::note(&format!(
         "keyward: set {:04X} reshared as set {new_set_id:04X}: {} cards written, {} needed; \
          read-back ok: all {subsets} sets of {} cards rebuild the key",
         old.set_id, a.shares, a.threshold, a.threshold
     ))?;
-    NewCardPins::note()?;
+    if a.default_pin {
+        io::note(
+            "keyward: warning: every new card has the default PIN 123456: change it with `keyward card change-pin CARD`",
+        )?;
+    }
     io::note(&format!(
         "keyward: the old set {:04X} still rebuilds the same key: destroy its cards, or rotate the key to retire it",
         old.set_id

@@ -392,6 +392,8 @@ fn ceremony_backup_delivers_each_cards_share_sealed_to_its_custodian() {
         "64",
         "--argon2-passes",
         "1",
+        "--weak-argon2-for-tests",
+        "--default-pin",
     ];
     for c in &custodians {
         args.push("--recipient");
@@ -413,6 +415,7 @@ fn ceremony_backup_delivers_each_cards_share_sealed_to_its_custodian() {
         &[
             "ceremony",
             "recover",
+            "--weak-argon2-for-tests",
             s(&out.join("card-1.kwcard")),
             s(&out.join("card-2.kwcard")),
         ],

@@ -1,5 +1,6 @@
 //! `keyward ceremony reshare` end to end: a 2-of-3 set reshared into a
-//! 3-of-5 set of the same key.
+//! 3-of-5 set of the same key, the new cards' PINs from `--new-pin-file`
+//! (one per card, all different), the Argon2 floor as `ceremony backup`.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 mod common;
@@ -18,7 +19,17 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-const FAST: [&str; 4] = ["--argon2-memory", "64", "--argon2-passes", "1"];
+/// Test-card costs: below the floor, so every command needs the flag.
+const FAST: [&str; 5] = [
+    "--argon2-memory",
+    "64",
+    "--argon2-passes",
+    "1",
+    "--weak-argon2-for-tests",
+];
+
+/// The new cards' PINs, one per card (6 to 16 digits, not trivial).
+const NEW_PINS: [&str; 5] = ["4829175", "5930286", "6041397", "7152408", "8263519"];
 
 fn backup(dir: &Path, k: &str, n: &str) -> Vec<PathBuf> {
     let mut args = vec![
@@ -32,6 +43,7 @@ fn backup(dir: &Path, k: &str, n: &str) -> Vec<PathBuf> {
         s(dir),
     ];
     args.extend_from_slice(&FAST);
+    args.push("--default-pin");
     let o = keyward(&args, "");
     assert!(o.status.success(), "{}", stderr(&o));
     stdout(&o)
@@ -41,11 +53,19 @@ fn backup(dir: &Path, k: &str, n: &str) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The key hex that `ceremony recover` prints for these cards.
+/// The key hex that `ceremony recover` prints for these cards of the old
+/// set (every card PIN 123456).
 fn recover(cards: &[&PathBuf]) -> Result<String, String> {
-    let mut args = vec!["ceremony", "recover"];
+    let pins = vec!["123456"; cards.len()];
+    recover_with(cards, &pins)
+}
+
+/// The key hex that `ceremony recover` prints for these cards and PINs.
+fn recover_with(cards: &[&PathBuf], pins: &[&str]) -> Result<String, String> {
+    let mut args = vec!["ceremony", "recover", "--weak-argon2-for-tests"];
     args.extend(cards.iter().map(|p| s(p)));
-    let o = keyward(&args, &"123456\n".repeat(cards.len()));
+    let stdin: String = pins.iter().map(|p| format!("{p}\n")).collect();
+    let o = keyward(&args, &stdin);
     if o.status.success() {
         Ok(stdout(&o).trim().to_owned())
     } else {
@@ -70,6 +90,35 @@ fn reshare(
     k: &str,
     n: &str,
 ) -> std::process::Output {
+    let new_pins = out.with_extension("new-pins.txt");
+    let count: usize = n.parse().unwrap_or(0);
+    let text: String = NEW_PINS
+        .iter()
+        .cycle()
+        .take(count)
+        .map(|p| format!("{p}\n"))
+        .collect();
+    std::fs::write(&new_pins, text).unwrap();
+    reshare_with(
+        old,
+        out,
+        pin_file,
+        k,
+        n,
+        &["--new-pin-file", s(&new_pins)],
+        &FAST,
+    )
+}
+
+fn reshare_with(
+    old: &[&PathBuf],
+    out: &Path,
+    pin_file: &Path,
+    k: &str,
+    n: &str,
+    new_pins: &[&str],
+    costs: &[&str],
+) -> std::process::Output {
     let mut args = vec![
         "ceremony",
         "reshare",
@@ -81,7 +130,8 @@ fn reshare(
         s(out),
     ];
     args.extend_from_slice(&["--pin-file", s(pin_file)]);
-    args.extend_from_slice(&FAST);
+    args.extend_from_slice(new_pins);
+    args.extend_from_slice(costs);
     args.extend(old.iter().map(|p| s(p)));
     keyward(&args, "")
 }
@@ -131,17 +181,33 @@ fn two_of_three_reshared_into_three_of_five_rebuilds_the_same_key() {
         for b in a + 1..5 {
             for c in b + 1..5 {
                 assert_eq!(
-                    recover(&[&new[a], &new[b], &new[c]]).unwrap(),
+                    recover_with(
+                        &[&new[a], &new[b], &new[c]],
+                        &[NEW_PINS[a], NEW_PINS[b], NEW_PINS[c]]
+                    )
+                    .unwrap(),
                     key,
                     "{a} {b} {c}"
                 );
             }
         }
     }
-    let e = recover(&[&new[0], &new[4]]).unwrap_err();
+    let e = recover_with(&[&new[0], &new[4]], &[NEW_PINS[0], NEW_PINS[4]]).unwrap_err();
     assert!(e.contains("1 more"), "{e}");
+    // Each new card has its own PIN from --new-pin-file: the appliance
+    // default opens none, another card's PIN does not open it.
+    let e = recover_with(&[&new[1]], &["123456"]).unwrap_err();
+    assert!(e.contains("card 1"), "{e}");
+    let e = recover_with(&[&new[1]], &[NEW_PINS[0]]).unwrap_err();
+    assert!(e.contains("card 1"), "{e}");
     // A new card cannot be mixed with the old set.
-    assert!(recover(&[&old[0], &new[1], &new[2]]).is_err());
+    assert!(
+        recover_with(
+            &[&old[0], &new[1], &new[2]],
+            &["123456", NEW_PINS[1], NEW_PINS[2]]
+        )
+        .is_err()
+    );
     // The old set still rebuilds the key.
     assert_eq!(recover(&[&old[1], &old[2]]).unwrap(), key);
     // The new cards are never overwritten.
@@ -168,4 +234,89 @@ fn a_wrong_old_pin_writes_nothing() {
     // K above N is a usage error.
     let o = reshare(&[&old[0], &old[1]], &new_dir, &pins, "5", "4");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn new_cards_below_the_floor_are_refused_without_the_flag() {
+    let dir = tmp("floor");
+    let old = backup(&dir.join("old"), "2", "3");
+    let pins = dir.join("pins.txt");
+    std::fs::write(&pins, "123456\n123456\n").unwrap();
+    let new_dir = dir.join("new");
+    // Costs below the floor without --weak-argon2-for-tests: a usage error
+    // before any old card is read.
+    let o = reshare_with(
+        &[&old[0], &old[1]],
+        &new_dir,
+        &pins,
+        "2",
+        "3",
+        &["--default-pin"],
+        &["--argon2-memory", "64", "--argon2-passes", "1"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--weak-argon2-for-tests"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("old card 1"), "{}", stderr(&o));
+    assert!(!new_dir.exists());
+    // At the floor's costs the old cards (test cards) are still refused
+    // without the flag, naming it, before a PIN is tried.
+    let o = reshare_with(
+        &[&old[0], &old[1]],
+        &new_dir,
+        &pins,
+        "2",
+        "3",
+        &["--default-pin"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("test card"), "{}", stderr(&o));
+    assert!(!new_dir.join("card-1.kwcard").exists());
+    // --default-pin gives every new card 123456, with a warning.
+    let o = reshare_with(
+        &[&old[0], &old[1]],
+        &new_dir,
+        &pins,
+        "2",
+        "3",
+        &["--default-pin"],
+        &FAST,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("default PIN 123456"), "{}", stderr(&o));
+    let new = new_dir.join("card-3.kwcard");
+    let key = recover(&[&old[0], &old[2]]).unwrap();
+    assert_eq!(
+        recover(&[&new, &new_dir.join("card-1.kwcard")]).unwrap(),
+        key
+    );
+}
+
+#[test]
+fn a_bad_new_pin_is_refused_before_anything_is_written() {
+    let dir = tmp("badnewpin");
+    let old = backup(&dir.join("old"), "2", "3");
+    let pins = dir.join("pins.txt");
+    std::fs::write(&pins, "123456\n123456\n").unwrap();
+    let new_pins = dir.join("new-pins.txt");
+    std::fs::write(&new_pins, "4829175\n111111\n5930286\n").unwrap();
+    let new_dir = dir.join("new");
+    let o = reshare_with(
+        &[&old[0], &old[1]],
+        &new_dir,
+        &pins,
+        "2",
+        "3",
+        &["--new-pin-file", s(&new_pins)],
+        &FAST,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("new card 2"), "{e}");
+    assert!(!e.contains("111111"), "{e}");
+    assert!(!new_dir.join("card-1.kwcard").exists());
 }
