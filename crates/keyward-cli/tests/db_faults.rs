@@ -470,7 +470,9 @@ impl Pg {
 
 #[test]
 fn pg_kill_loop_encrypt_and_rekey() {
-    let _one = PG_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one = PG_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(pg) = pg() else { return };
     let n = rows_n();
     let db = pg.table("kw_fault_kill", n);
@@ -493,7 +495,9 @@ fn pg_kill_loop_encrypt_and_rekey() {
 
 #[test]
 fn pg_two_concurrent_rekeys() {
-    let _one = PG_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one = PG_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(pg) = pg() else { return };
     let n = rows_n();
     let db = pg.table("kw_fault_concurrent", n);
@@ -530,7 +534,9 @@ fn pg_two_concurrent_rekeys() {
 
 #[test]
 fn pg_restart_mid_run() {
-    let _one = PG_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one = PG_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(pg) = pg() else { return };
     assert!(!pg.restart.is_empty(), "KEYWARD_TEST_PG_RESTART is not set");
     let n = rows_n();

@@ -44,6 +44,23 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl Error {
+    /// A database error on `db` while `doing`, with the driver's chain of
+    /// causes (the `postgres` crate puts the server's message in a source).
+    pub(crate) fn db_chain(db: &str, doing: impl Into<String>, e: &dyn std::error::Error) -> Self {
+        let mut message = e.to_string();
+        let mut src = e.source();
+        while let Some(s) = src {
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            src = s.source();
+        }
+        Self::Database {
+            db: db.to_owned(),
+            doing: doing.into(),
+            message,
+        }
+    }
+
     /// A database error on `db` while `doing`.
     pub(crate) fn db(db: &str, doing: impl Into<String>, e: impl fmt::Display) -> Self {
         Self::Database {

@@ -59,7 +59,7 @@ impl PgConnector {
             cfg.password(p.as_bytes());
         }
         cfg.connect(NoTls)
-            .map_err(|e| Error::db(&self.target.name(), "connecting", e))
+            .map_err(|e| Error::db_chain(&self.target.name(), "connecting", &e))
     }
 }
 
@@ -90,7 +90,7 @@ fn check_schema(client: &mut Client, db: &str, m: &TableMapping) -> Result<Versi
              WHERE table_schema = coalesce($1, current_schema()) AND table_name = $2",
             &[&m.table.schema(), &m.table.last()],
         )
-        .map_err(|e| Error::db(db, "reading the schema", e))?;
+        .map_err(|e| Error::db_chain(db, "reading the schema", &e))?;
     if rows.is_empty() {
         return Err(Error::Mapping(format!("{db}: no table {}", m.table.name())));
     }
@@ -187,7 +187,7 @@ impl PgEngine {
         let s = self
             .client
             .prepare(sql)
-            .map_err(|e| Error::db(&self.name, doing, e))?;
+            .map_err(|e| Error::db_chain(&self.name, doing, &e))?;
         self.statements.insert(sql.to_owned(), s.clone());
         Ok(s)
     }
@@ -237,7 +237,7 @@ impl PgEngine {
     fn exec(&mut self, sql: &str, doing: &str) -> Result<()> {
         self.client
             .batch_execute(sql)
-            .map_err(|e| Error::db(&self.name, doing, e))
+            .map_err(|e| Error::db_chain(&self.name, doing, &e))
     }
 }
 
@@ -274,7 +274,7 @@ impl Engine for PgEngine {
         let r = self
             .client
             .query_one(&sql, &[])
-            .map_err(|e| Error::db(&self.name, "reading the id range", e))?;
+            .map_err(|e| Error::db_chain(&self.name, "reading the id range", &e))?;
         Ok(
             match (r.get::<_, Option<i64>>(0), r.get::<_, Option<i64>>(1)) {
                 (Some(a), Some(b)) => Some((a, b)),
@@ -293,7 +293,7 @@ impl Engine for PgEngine {
         let rows = self
             .client
             .query(&sql, &[])
-            .map_err(|e| Error::db(&self.name, "counting rows per version", e))?;
+            .map_err(|e| Error::db_chain(&self.name, "counting rows per version", &e))?;
         Ok(rows
             .iter()
             .map(|r| {
@@ -316,7 +316,7 @@ impl Engine for PgEngine {
         let r = self
             .client
             .query_one(&sql, &[&after, &upto, p3])
-            .map_err(|e| Error::db(&self.name, "counting rows", e))?;
+            .map_err(|e| Error::db_chain(&self.name, "counting rows", &e))?;
         Ok(u64::try_from(r.get::<_, i64>(0)).unwrap_or(0))
     }
 
@@ -356,7 +356,7 @@ impl Engine for PgEngine {
             Ok(r) => r,
             Err(e) => {
                 let _ = self.rollback();
-                return Err(Error::db(&self.name, doing, e));
+                return Err(Error::db_chain(&self.name, doing, &e));
             }
         };
         let serial_col = matches!(m.serial, Field::Column(_));
@@ -392,7 +392,7 @@ impl Engine for PgEngine {
         })();
         if let Err(e) = res {
             let _ = self.rollback();
-            return Err(Error::db(&self.name, doing, e));
+            return Err(Error::db_chain(&self.name, doing, &e));
         }
         Ok(())
     }
@@ -431,7 +431,7 @@ impl Engine for PgEngine {
                 Ok(n) => n,
                 Err(e) => {
                     let _ = self.rollback();
-                    return Err(Error::db(&self.name, doing, e));
+                    return Err(Error::db_chain(&self.name, doing, &e));
                 }
             }
         };
