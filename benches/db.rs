@@ -229,7 +229,9 @@ fn main() {
         for workers in [1usize, 2] {
             let (mut tr, mut tp) = (Vec::new(), Vec::new());
             let fresh = |c: &mut postgres::Client| {
-                c.batch_execute("DROP TABLE IF EXISTS kw_bench_run; CREATE TABLE kw_bench_run AS SELECT * FROM kw_bench_tpl; ALTER TABLE kw_bench_run ADD PRIMARY KEY (id); VACUUM ANALYZE kw_bench_run").unwrap();
+                c.batch_execute("DROP TABLE IF EXISTS kw_bench_run; CREATE TABLE kw_bench_run AS SELECT * FROM kw_bench_tpl; ALTER TABLE kw_bench_run ADD PRIMARY KEY (id)").unwrap();
+                c.batch_execute("VACUUM ANALYZE kw_bench_run").unwrap();
+                c.batch_execute("CHECKPOINT").unwrap();
             };
             for _ in 0..reps {
                 fresh(&mut client);

@@ -173,7 +173,16 @@ pub fn run(
                     Some(e) => e,
                     None => connector.connect(plan.mapping)?,
                 };
-                let r = worker(&mut *engine, plan, selection, after, upto, stop, on_event);
+                let r = worker(
+                    connector,
+                    &mut *engine,
+                    plan,
+                    selection,
+                    after,
+                    upto,
+                    stop,
+                    on_event,
+                );
                 if r.is_err() {
                     stop.store(true, Ordering::Relaxed);
                 }
@@ -214,7 +223,17 @@ fn split(after: i64, upto: i64, n: usize) -> Vec<(i64, i64)> {
     out
 }
 
+/// One worker over `(after, upto]`.
+///
+/// On an engine whose reads do not lock rows (SQLite), the worker is a
+/// pipeline: this thread reads a batch and does its crypto while a second
+/// thread, on its own connection, writes the previous batch (the guarded
+/// `UPDATE`s keep that correct), so the crypto runs alongside the database's
+/// write instead of after it. On an engine whose batch is locked by its read
+/// (PostgreSQL's `FOR UPDATE`), reading and writing stay one transaction.
+#[allow(clippy::too_many_arguments)]
 fn worker(
+    connector: &dyn Connector,
     engine: &mut dyn Engine,
     plan: &Plan<'_>,
     selection: &Selection,
@@ -223,10 +242,91 @@ fn worker(
     stop: &AtomicBool,
     on_event: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Summary> {
+    let pipelined = !engine.skips_locked() && !matches!(plan.operation, Operation::Verify);
+    if !pipelined {
+        let mut commit = |e: &mut dyn Engine, ups: Vec<Update>, read: u64| -> Result<Summary> {
+            let n = e.commit_batch(&ups)?;
+            on_event(Event::Batch { read, written: n });
+            Ok(Summary {
+                written: n,
+                conflicts: ups.len() as u64 - n.min(ups.len() as u64),
+                batches: 1,
+                ..Summary::default()
+            })
+        };
+        return read_loop(
+            engine,
+            plan,
+            selection,
+            after,
+            upto,
+            stop,
+            on_event,
+            &mut commit,
+        );
+    }
+    let mut writer = connector.connect(plan.mapping)?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<Update>, u64)>(1);
+    std::thread::scope(|s| {
+        let w = s.spawn(move || -> Result<Summary> {
+            let mut sum = Summary::default();
+            for (ups, read) in rx {
+                let n = match writer.commit_batch(&ups) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        stop.store(true, Ordering::Relaxed);
+                        return Err(e);
+                    }
+                };
+                on_event(Event::Batch { read, written: n });
+                sum.written += n;
+                sum.conflicts += ups.len() as u64 - n.min(ups.len() as u64);
+                sum.batches += 1;
+            }
+            Ok(sum)
+        });
+        let mut commit = |_: &mut dyn Engine, ups: Vec<Update>, read: u64| -> Result<Summary> {
+            tx.send((ups, read))
+                .map_err(|_| Error::Worker("the writer thread stopped".into()))?;
+            Ok(Summary::default())
+        };
+        let r = read_loop(
+            engine,
+            plan,
+            selection,
+            after,
+            upto,
+            stop,
+            on_event,
+            &mut commit,
+        );
+        drop(tx);
+        let w = w
+            .join()
+            .unwrap_or_else(|_| Err(Error::Worker("a writer thread panicked".into())));
+        // The writer's error is the cause of a reader's "writer stopped".
+        let mut sum = w?;
+        sum.add(&r?);
+        Ok(sum)
+    })
+}
+
+type Commit<'c> = dyn FnMut(&mut dyn Engine, Vec<Update>, u64) -> Result<Summary> + 'c;
+
+#[allow(clippy::too_many_arguments)]
+fn read_loop(
+    engine: &mut dyn Engine,
+    plan: &Plan<'_>,
+    selection: &Selection,
+    after: i64,
+    upto: i64,
+    stop: &AtomicBool,
+    on_event: &(dyn Fn(Event<'_>) + Sync),
+    commit: &mut Commit<'_>,
+) -> Result<Summary> {
     let batch = plan.batch.max(1);
     let mut sum = Summary::default();
     let mut rows: Vec<Row> = Vec::with_capacity(batch);
-    let mut updates: Vec<Update> = Vec::with_capacity(batch);
     let mut reported: HashSet<i64> = HashSet::new();
     let mut rng = keyward_core::os_rng();
     loop {
@@ -242,7 +342,7 @@ fn worker(
                 break;
             };
             cursor = last;
-            updates.clear();
+            let mut updates: Vec<Update> = Vec::with_capacity(rows.len());
             let mut b = Summary {
                 read: rows.len() as u64,
                 ..Summary::default()
@@ -262,17 +362,16 @@ fn worker(
             }
             if matches!(plan.operation, Operation::Verify) {
                 engine.rollback()?;
+                b.batches = 1;
+                on_event(Event::Batch {
+                    read: b.read,
+                    written: 0,
+                });
             } else {
-                let n = engine.commit_batch(&updates)?;
-                b.written = n;
-                b.conflicts = updates.len() as u64 - n.min(updates.len() as u64);
+                let c = commit(engine, updates, b.read)?;
+                b.add(&c);
             }
-            b.batches = 1;
             pass_written += b.written;
-            on_event(Event::Batch {
-                read: b.read,
-                written: b.written,
-            });
             sum.add(&b);
             if b.read < batch as u64 {
                 break;
