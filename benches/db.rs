@@ -6,6 +6,7 @@
     clippy::cast_precision_loss,
     clippy::cast_possible_wrap,
     clippy::cast_sign_loss,
+    clippy::panic,
     missing_docs
 )]
 //! `keyward db rekey` against a plain SQL rewrite of the same column, on
