@@ -230,8 +230,12 @@ where
             },
         });
     }
-    for (i, pin) in pins.iter().enumerate() {
-        if *pin != DEFAULT_PIN {
+    for (i, (pin, store)) in pins.iter().zip(stores.iter()).enumerate() {
+        // A store with its own PIN (a token's user PIN, or a PIN pad) is
+        // sealed under that PIN, whatever `pins[i]` says: the token's rules
+        // apply to it, not the new-PIN rule.
+        let own = store.own_pin().is_some() || store.pin_entry() == super::PinEntry::PinPad;
+        if *pin != DEFAULT_PIN && !own {
             super::soft::check_new_pin(Some(pin)).map_err(|e| numbered(e, card_no(i)))?;
         }
     }

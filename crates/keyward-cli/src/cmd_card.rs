@@ -108,7 +108,10 @@ fn change_pin_cmd(a: &CardPathArgs) -> CmdResult {
         &format!("current PIN of {} ({})", header.label, a.card.display()),
         &mut |p| next(&mut pins, p),
     )?;
-    let new = next(&mut pins, &format!("new PIN of {} (6 to 16 digits)", header.label))?;
+    let new = next(
+        &mut pins,
+        &format!("new PIN of {} (6 to 16 digits)", header.label),
+    )?;
     if pins.is_terminal() {
         let again = next(&mut pins, &format!("new PIN of {}, again", header.label))?;
         if !bool::from(again.as_slice().ct_eq(new.as_slice())) {

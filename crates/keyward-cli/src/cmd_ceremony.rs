@@ -232,8 +232,7 @@ pub fn open_card(arg: &Path) -> FileCard {
 /// floor unless `--weak-argon2-for-tests` (then marked test cards, with a
 /// warning).
 fn new_set_options(a: &BackupArgs, n: u8) -> Result<BackupOptions, Failure> {
-    let mut opts =
-        BackupOptions::new(a.threshold, n).map_err(|e| Failure::Usage(e.to_string()))?;
+    let mut opts = BackupOptions::new(a.threshold, n).map_err(|e| Failure::Usage(e.to_string()))?;
     opts.label_prefix.clone_from(&a.label);
     let base = if a.weak_argon2_for_tests {
         opts.clone().weak_argon2_for_tests()
@@ -296,7 +295,12 @@ fn new_pins(a: &BackupArgs, opts: &BackupOptions, n: u8) -> Result<Vec<Pin>, Fai
     }
     let mut source = PinSource::new(a.pin_file.as_deref())?;
     (1..=n)
-        .map(|i| new_pin(&mut source, &format!("new PIN for card {i} ({})", opts.label(i))))
+        .map(|i| {
+            new_pin(
+                &mut source,
+                &format!("new PIN for card {i} ({})", opts.label(i)),
+            )
+        })
         .collect()
 }
 
@@ -504,7 +508,12 @@ fn backup_onto_cards(a: &BackupArgs) -> CmdResult {
     let mut files = 0;
     for (i, name) in a.card.iter().enumerate() {
         let no = i + 1;
-        let opened = opener.open(name, no, a.card.len(), Some(&mut |p| pins.next_token_pin(p)))?;
+        let opened = opener.open(
+            name,
+            no,
+            a.card.len(),
+            Some(&mut |p| pins.next_token_pin(p)),
+        )?;
         if let Some(first) = seen.iter().position(|s| *s == opened.identity) {
             return Err(Failure::Input(format!(
                 "card {no} ({}) is the same card as card {}: one share per card; nothing was written",

@@ -6,8 +6,8 @@
 // main -> commands (cmd_*.rs, demo/) -> library: no command module imports
 // another command's or the demo's items, except the demo, which tells its
 // stories with the library and the commands' file helpers.
-mod card_location;
 mod age_delivery;
+mod card_location;
 mod card_pin;
 mod cmd_blob;
 mod cmd_card;

@@ -402,6 +402,9 @@ fn kill_loop_migrate() {
     let args = [
         "hashkey",
         "migrate",
+        // The templates were sealed by the library's default derivation 1.
+        "--old-derivation",
+        "1",
         "--new-hashkey-file",
         s(&key),
         "--templates",

@@ -13,7 +13,16 @@ use std::process::{Command, Output, Stdio};
 
 use softhsm::{SoftHsm, USER_PIN};
 
-const ARGON2: [&str; 4] = ["--argon2-memory", "64", "--argon2-passes", "1"];
+/// Test costs for the card files of mixed sets (marked test cards), and
+/// the appliance default PIN for them (tokens keep their user PIN).
+const ARGON2: [&str; 6] = [
+    "--argon2-memory",
+    "64",
+    "--argon2-passes",
+    "1",
+    "--weak-argon2-for-tests",
+    "--default-pin",
+];
 
 fn run(hsm: &SoftHsm, args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
@@ -84,7 +93,7 @@ fn backup(hsm: &SoftHsm, cards: &[&str], extra: &[&str], stdin: &[u8]) -> Output
 
 /// `ceremony recover CARDS` with PINs on stdin; returns (key hex, KCV line).
 fn recover(hsm: &SoftHsm, cards: &[&str], stdin: &[u8]) -> (String, String) {
-    let mut args = vec!["ceremony", "recover"];
+    let mut args = vec!["ceremony", "recover", "--weak-argon2-for-tests"];
     args.extend(cards);
     let o = ok(run(hsm, &args, stdin));
     let kcv = err(&o).lines().last().unwrap().to_owned();
@@ -211,7 +220,7 @@ fn mixed_set_copy_change_pin_replace_and_waiting() {
     let made = ok(backup(&hsm, &[&f1, &tok, &f2], &[], b""));
     let kcv = kcv_of(&made);
     assert!(
-        err(&made).contains("every card file has PIN 123456"),
+        err(&made).contains("every card file has the default PIN 123456"),
         "{}",
         err(&made)
     );

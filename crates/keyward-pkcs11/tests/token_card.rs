@@ -38,14 +38,15 @@ fn card(env: &ChildEnv, modules: &mut Modules, token: &str) -> TokenCard {
 }
 
 fn opts() -> BackupOptions {
-    let mut o = BackupOptions::new(2, 3).unwrap();
-    o.argon2 = backup::TEST_ARGON2;
-    o
+    // Tokens ignore the Argon2 costs (the token's PIN protects the share);
+    // the weak test costs keep any soft card in these tests fast.
+    BackupOptions::new(2, 3).unwrap().weak_argon2_for_tests()
 }
 
 /// Rebuilds the key from the cards at `order` (their own PINs).
 fn recover(cards: &mut [TokenCard], order: &[usize]) -> Result<Aes256Key, Error> {
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     for &i in order {
         let pin = cards[i].own_pin().map(<[u8]>::to_vec);
         rec.add(&mut cards[i], pin.as_deref())?;
@@ -106,6 +107,7 @@ fn three_tokens_recover_from_3_and_1_and_from_2_and_3() {
 
     // The same token twice is the same card.
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     let pin = cards[0].own_pin().map(<[u8]>::to_vec);
     rec.add(&mut cards[0], pin.as_deref()).unwrap();
     let mut again = card(&env, &mut m, "card1");
@@ -135,6 +137,7 @@ fn wrong_pin_a_second_backup_and_replace() {
 
     // Wrong PIN: counted by the token, reported with its flags, named.
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     let e = rec.add(&mut cards[0], Some(b"000000")).unwrap_err();
     let Some(StoreError::WrongPin { tries_left }) = e.store_error() else {
         panic!("{e}");
@@ -164,6 +167,7 @@ fn wrong_pin_a_second_backup_and_replace() {
         .collect();
     backup::create_on(&opts(), &mut others, &mut rng).unwrap();
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     rec.add(&mut cards[0], Some(USER_PIN.as_bytes())).unwrap();
     let e = rec.add(&mut others[1], Some(b"wrong-pin")).unwrap_err();
     assert!(matches!(e, Error::ForeignCard { .. }), "{e}");
@@ -202,7 +206,7 @@ fn copy_change_pin_and_a_mixed_set() {
         &mut cards[0],
         None,
         &mut dr,
-        backup::TEST_ARGON2,
+        keyward::superpin::Argon2Params::OWASP,
         [7; 16],
         WriteMode::CreateNew,
     )
@@ -215,7 +219,7 @@ fn copy_change_pin_and_a_mixed_set() {
         &mut cards[0],
         None,
         &mut set[0],
-        backup::TEST_ARGON2,
+        keyward::superpin::Argon2Params::OWASP,
         [7; 16],
         WriteMode::CreateNew,
     )
@@ -233,12 +237,13 @@ fn copy_change_pin_and_a_mixed_set() {
         &mut cards[1],
         None,
         &mut file,
-        backup::TEST_ARGON2,
+        keyward::superpin::Argon2Params::OWASP,
         [9; 16],
         WriteMode::CreateNew,
     )
     .unwrap();
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     rec.add(&mut file, Some(USER_PIN.as_bytes())).unwrap();
     rec.add(&mut cards[2], Some(USER_PIN.as_bytes())).unwrap();
     assert_eq!(rec.finish().unwrap().kcv(), made.kcv);
@@ -265,6 +270,7 @@ fn copy_change_pin_and_a_mixed_set() {
     ];
     let mixed = backup::create_on(&opts(), &mut stores, &mut rng).unwrap();
     let mut rec = CardRecovery::new();
+    rec.allow_weak_argon2_for_tests();
     rec.add(&mut stores[1], Some(USER_PIN.as_bytes())).unwrap();
     rec.add(&mut stores[2], Some(backup::DEFAULT_PIN)).unwrap();
     assert_eq!(rec.finish().unwrap().kcv(), mixed.kcv);
