@@ -517,11 +517,7 @@ fn hashkey_migrate(a: &HashkeyMigrateArgs) -> CmdResult {
     };
     let batch = a.run.batch as usize;
     let mut flush = |rows: &mut Vec<(String, String)>| {
-        let s = hc::survey_hashes(
-            old.key_id(),
-            new.key_id(),
-            rows.drain(..).map(|(u, h)| (u, h)).collect::<Vec<_>>(),
-        );
+        let s = hc::survey_hashes(old.key_id(), new.key_id(), rows.drain(..));
         survey.reenrol.extend(s.reenrol);
         survey.current.extend(s.current);
         survey.other_key.extend(s.other_key);

@@ -63,21 +63,18 @@ pub fn scan_hashes(
             let doing = |after: i64| format!("reading {} after id {after}", m.table.name());
             let mut stmt = conn
                 .prepare(&sql)
-                .map_err(|e| Error::db(&name, &doing(after), e))?;
+                .map_err(|e| Error::db(&name, doing(after), e))?;
             loop {
                 let mut rows = stmt
                     .query(rusqlite::params![after, limit])
-                    .map_err(|e| Error::db(&name, &doing(after), e))?;
+                    .map_err(|e| Error::db(&name, doing(after), e))?;
                 let mut n = 0;
-                while let Some(r) = rows
-                    .next()
-                    .map_err(|e| Error::db(&name, &doing(after), e))?
-                {
-                    let id: i64 = r.get(0).map_err(|e| Error::db(&name, &doing(after), e))?;
+                while let Some(r) = rows.next().map_err(|e| Error::db(&name, doing(after), e))? {
+                    let id: i64 = r.get(0).map_err(|e| Error::db(&name, doing(after), e))?;
                     let user: Option<String> =
-                        r.get(1).map_err(|e| Error::db(&name, &doing(after), e))?;
+                        r.get(1).map_err(|e| Error::db(&name, doing(after), e))?;
                     let phc: Option<String> =
-                        r.get(2).map_err(|e| Error::db(&name, &doing(after), e))?;
+                        r.get(2).map_err(|e| Error::db(&name, doing(after), e))?;
                     each(user.unwrap_or_default(), phc.unwrap_or_default());
                     after = id;
                     n += 1;
