@@ -28,6 +28,73 @@ pub enum DbCommand {
     Rekey(RekeyArgs),
     /// Open every sealed row under the given settings; write nothing.
     Verify(VerifyArgs),
+    /// Switch the site HashKey over database tables: survey the PIN/password
+    /// hash table (refuse while hashes under the old HashKey exist unless
+    /// --accept-reenrolment), re-seal the template table from the old
+    /// HashKey's template key to the new one (batched and resumable as
+    /// rekey), and list the users to re-enrol (`re-enrol: USER` on stdout).
+    HashkeyMigrate(HashkeyMigrateArgs),
+}
+
+/// Arguments of `keyward db hashkey-migrate`.
+#[derive(Debug, Args)]
+pub struct HashkeyMigrateArgs {
+    /// sqlite:PATH or postgresql://USER@HOST:PORT/DB (no password: use
+    /// --password-file or PGPASSFILE).
+    #[arg(long)]
+    db: String,
+    /// File holding the PostgreSQL password (one line; mode 0600).
+    #[arg(long)]
+    password_file: Option<PathBuf>,
+    /// The PIN/password hash table (NAME or SCHEMA.NAME).
+    #[arg(long)]
+    hash_table: String,
+    /// Its integer id column (unique).
+    #[arg(long)]
+    hash_id_column: String,
+    /// Its user column.
+    #[arg(long)]
+    hash_user_column: String,
+    /// Its PHC string column.
+    #[arg(long)]
+    hash_phc_column: String,
+    /// The template table (NAME or SCHEMA.NAME).
+    #[arg(long)]
+    table: String,
+    /// Its integer id column (unique; batches are id ranges).
+    #[arg(long)]
+    id_column: String,
+    /// Its BLOB column (binary): the template BLOB.
+    #[arg(long)]
+    blob_column: String,
+    /// Its version column: the template key id (integer: big-endian u32;
+    /// text: 8 hex digits).
+    #[arg(long)]
+    version_column: String,
+    /// Its user column (the template BLOB's serial).
+    #[arg(long)]
+    user_column: String,
+    /// Its template slot column (the template BLOB's context, e.g. finger-1).
+    #[arg(long)]
+    slot_column: String,
+    /// File holding the old HashKey (first line); without it, the built-in
+    /// default HashKey.
+    #[arg(long, value_name = "FILE")]
+    old_hashkey_file: Option<PathBuf>,
+    /// Derivation of the old HashKey's records: 1 for records made before
+    /// derivation 2 (default: the --hashkey-derivation in force, which
+    /// applies to the new HashKey).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
+    old_derivation: Option<u8>,
+    /// File holding the new HashKey (first line).
+    #[arg(long, value_name = "FILE")]
+    new_hashkey_file: PathBuf,
+    /// Switch even though users with hashes under the old HashKey must
+    /// enrol their PIN/password again (hashes are irreversible).
+    #[arg(long)]
+    accept_reenrolment: bool,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 /// Record kind on the command line.
@@ -388,7 +455,124 @@ pub fn run(cmd: DbCommand) -> CmdResult {
             let ring = a.keys.ring()?;
             migrate(&a.target, &a.run, &ring, Operation::Verify, "verify")
         }
+        DbCommand::HashkeyMigrate(a) => hashkey_migrate(&a),
     }
+}
+
+/// `keyward db hashkey-migrate`: the HashKey ceremony
+/// (`keyward::hashkey_ceremony`) over a hash table and a template table.
+fn hashkey_migrate(a: &HashkeyMigrateArgs) -> CmdResult {
+    use keyward::hashkey_ceremony::{self as hc, SiteHashKey};
+    use keyward_core::{Derivation, HashKey};
+
+    let old_derivation = match a.old_derivation {
+        Some(n) => Derivation::from_number(n)?,
+        None => io::hash_key_options().derivation,
+    };
+    let old_key = match &a.old_hashkey_file {
+        Some(path) => io::read_hash_key_file_as(path, old_derivation)?,
+        None => io::derive_hash_key(&HashKey::builtin_default(), old_derivation)?,
+    };
+    let old = SiteHashKey::enable(&old_key);
+    let new = SiteHashKey::enable(&io::read_hash_key_file(&a.new_hashkey_file)?);
+    if old.key_id() == new.key_id() {
+        return Err(Failure::Usage(
+            hc::Error::SameHashKey {
+                key_id: old.key_id(),
+            }
+            .to_string(),
+        ));
+    }
+    let url = DbUrl::parse(&a.db).map_err(|e| Failure::Usage(e.to_string()))?;
+    let hashes = keyward_db::HashMapping {
+        table: Ident::table(&a.hash_table)?,
+        id: Ident::column(&a.hash_id_column, "hash id column")?,
+        user: Ident::column(&a.hash_user_column, "hash user column")?,
+        phc: Ident::column(&a.hash_phc_column, "hash PHC column")?,
+    };
+    let target = TargetArgs {
+        db: a.db.clone(),
+        password_file: a.password_file.clone(),
+        table: a.table.clone(),
+        id_column: a.id_column.clone(),
+        blob_column: a.blob_column.clone(),
+        version_column: a.version_column.clone(),
+        serial_column: Some(a.user_column.clone()),
+        serial: None,
+        app_column: None,
+        app: Some(String::from_utf8_lossy(hc::TEMPLATE_APPLICATION).into_owned()),
+        kind: Kind::Application,
+        context_column: Some(a.slot_column.clone()),
+    };
+    // The template mapping is checked before anything is read.
+    target.mapping()?;
+
+    // 1. Survey every hash (read only; memory: the users to re-enrol).
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut survey = hc::HashSurvey {
+        reenrol: Vec::new(),
+        current: Vec::new(),
+        other_key: Vec::new(),
+        malformed: Vec::new(),
+    };
+    let batch = a.run.batch as usize;
+    let mut flush = |rows: &mut Vec<(String, String)>| {
+        let s = hc::survey_hashes(old.key_id(), new.key_id(), rows.drain(..));
+        survey.reenrol.extend(s.reenrol);
+        survey.current.extend(s.current);
+        survey.other_key.extend(s.other_key);
+        survey.malformed.extend(s.malformed);
+    };
+    keyward_db::scan_hashes(
+        &url,
+        a.password_file.as_deref(),
+        &hashes,
+        batch,
+        |user, phc| {
+            rows.push((user, phc));
+            if rows.len() >= batch {
+                flush(&mut rows);
+            }
+        },
+    )?;
+    flush(&mut rows);
+    io::out(&format!(
+        "old HashKey {}, new HashKey {}",
+        old.name(),
+        new.name()
+    ))?;
+    io::out(&format!("hashes: {survey}"))?;
+    for (user, e) in &survey.malformed {
+        io::note(&format!(
+            "keyward: the hash of user {user} is not a keyward PHC string: {e}"
+        ))?;
+    }
+    for (user, id) in &survey.other_key {
+        io::note(&format!(
+            "keyward: the hash of user {user} is under another key (key id {id})"
+        ))?;
+    }
+    if !survey.reenrol.is_empty() && !a.accept_reenrolment {
+        return Err(Failure::Input(
+            hc::Error::ReenrolmentNotAccepted {
+                hashes: survey.reenrol.len(),
+                from: old.name(),
+                to: new.name(),
+            }
+            .to_string(),
+        ));
+    }
+
+    // 2. Re-seal the templates: `db rekey` from the old template key to the new.
+    let mut ring = Keyring::new(new.template_key().clone());
+    ring.add(old.template_key().clone())?;
+    let res = migrate(&target, &a.run, &ring, Operation::Rekey, "hashkey-migrate");
+
+    // 3. The users to re-enrol, whatever the template outcome.
+    for user in &survey.reenrol {
+        io::out(&format!("re-enrol: {user}"))?;
+    }
+    res
 }
 
 fn census(a: &CensusArgs) -> CmdResult {

@@ -6,6 +6,7 @@
 mod census;
 mod engine;
 mod error;
+mod hash_table;
 mod mapping;
 mod migrate;
 mod on_write;
@@ -17,6 +18,7 @@ mod version;
 pub use census::{Census, census};
 pub use engine::{Connector, Engine, Row, Selection, Update};
 pub use error::{Error, Result};
+pub use hash_table::{HashMapping, scan_hashes};
 pub use mapping::{Field, Ident, TableMapping};
 pub use migrate::{Event, Failure, Operation, Plan, Summary, run};
 pub use on_write::{open_any, seal_primary};
