@@ -13,6 +13,7 @@ mod cmd_blob;
 mod cmd_card;
 mod cmd_ceremony;
 mod cmd_components;
+mod cmd_db;
 mod cmd_hashkey;
 mod cmd_kcv;
 mod cmd_key;
@@ -132,6 +133,9 @@ enum Command {
     /// AES keys in PKCS#11 tokens and HSMs: list, KCVs, entry from components, wrapped export/import.
     #[command(subcommand)]
     Pkcs11(cmd_pkcs11::Pkcs11Command),
+    /// BLOBs in SQLite and PostgreSQL tables: census, encrypt, rekey, verify.
+    #[command(subcommand)]
+    Db(Box<cmd_db::DbCommand>),
 }
 
 impl HashKeyArgs {
@@ -177,6 +181,7 @@ fn main() -> ExitCode {
         Command::Card(c) => cmd_card::run(c),
         Command::Demo => demo::run(),
         Command::Pkcs11(c) => cmd_pkcs11::run(c),
+        Command::Db(c) => cmd_db::run(*c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
