@@ -183,6 +183,14 @@ fn kill_loop(db: &Db, op: &str, kills: u64, rng: &mut Rng, done: &dyn Fn() -> i6
                 max_ms = (max_ms * 3 / 5).max(10);
             }
         }
+        // Keep rows for the kills still to come: when fewer than n / 400 rows
+        // per remaining kill are left, kill early in the run (start-up and
+        // the first batch), so a fast machine cannot finish the migration
+        // before every kill has landed.
+        let left_kills = i64::try_from(kills - hit).unwrap_or(i64::MAX);
+        if n - now < left_kills.saturating_mul(n / 400) {
+            max_ms = 10;
+        }
         last = now;
     }
     assert!(
