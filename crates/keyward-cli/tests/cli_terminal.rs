@@ -31,9 +31,9 @@ const HASH_KEY: &str = "q7Vf!Lz2#Rk9@Wm4$Tp8^Xc3&Hn6*Jd0";
 const KEY: &str = "2b7e151628aed2a6abf7158809cf4f3c";
 
 /// Whether `program` runs; in CI a missing program fails the test.
-fn available(program: &str, arg: &str) -> bool {
+fn available(program: &str, args: &[&str]) -> bool {
     let ok = Command::new(program)
-        .arg(arg)
+        .args(args)
         .output()
         .is_ok_and(|o| o.status.success());
     assert!(
@@ -137,7 +137,7 @@ fn hash_key_file(dir: &std::path::Path) -> String {
 
 #[test]
 fn kcv_reads_the_key_with_echo_off() {
-    if !available("python3", "--version") {
+    if !available("python3", &["--version"]) {
         return;
     }
     let s = typed(&["kcv"], &[KEY], 1);
@@ -147,7 +147,7 @@ fn kcv_reads_the_key_with_echo_off() {
 
 #[test]
 fn pin_hash_reads_the_pin_with_echo_off() {
-    if !available("python3", "--version") {
+    if !available("python3", &["--version"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -177,7 +177,7 @@ fn pin_hash_reads_the_pin_with_echo_off() {
 
 #[test]
 fn hashkey_check_reads_the_hashkey_with_echo_off() {
-    if !available("python3", "--version") {
+    if !available("python3", &["--version"]) {
         return;
     }
     let s = typed(&["hashkey", "check"], &[HASH_KEY], 1);
@@ -186,7 +186,7 @@ fn hashkey_check_reads_the_hashkey_with_echo_off() {
 
 #[test]
 fn superpin_check_reads_the_code_with_echo_off() {
-    if !available("python3", "--version") {
+    if !available("python3", &["--version"]) {
         return;
     }
     let pin = stdout(&keyward(&["superpin", "generate"], ""));
@@ -197,7 +197,7 @@ fn superpin_check_reads_the_code_with_echo_off() {
 
 #[test]
 fn components_combine_reads_every_line_with_echo_off() {
-    if !available("python3", "--version") {
+    if !available("python3", &["--version"]) {
         return;
     }
     let form = stdout(&keyward(&["components", "split", "--count", "2"], KEY));
@@ -215,7 +215,7 @@ fn components_combine_reads_every_line_with_echo_off() {
 
 #[test]
 fn shamir_combine_reads_every_share_with_echo_off() {
-    if !available("python3", "--version") {
+    if !available("python3", &["--version"]) {
         return;
     }
     let shares = stdout(&keyward(
@@ -233,10 +233,10 @@ fn shamir_combine_reads_every_share_with_echo_off() {
 /// terminal has echo on again, run directly and under dash.
 #[test]
 fn a_signal_at_the_prompt_leaves_echo_on() {
-    if !available("python3", "--version") {
+    if !available("python3", &["--version"]) {
         return;
     }
-    let shells: &[Option<&str>] = if available("dash", "-c:") {
+    let shells: &[Option<&str>] = if available("dash", &["-c", ":"]) {
         &[None, Some("dash")]
     } else {
         &[None]
@@ -269,7 +269,7 @@ fn a_signal_at_the_prompt_leaves_echo_on() {
 /// Ctrl-D at a prompt aborts the command with a message, echo back on.
 #[test]
 fn ctrl_d_at_the_prompt_aborts() {
-    if !available("python3", "--version") {
+    if !available("python3", &["--version"]) {
         return;
     }
     let s = drive("ctrl-d", None, &[], &["kcv"]);
