@@ -254,8 +254,15 @@ fn a_signal_at_the_prompt_leaves_echo_on() {
                     s.echo_after,
                     "{mode} at the prompt of keyward {args:?} under {shell:?} left echo off: {s:?}"
                 );
-                assert_eq!(s.status, -signal, "{mode} {shell:?} {args:?}: {s:?}");
-                assert!(!s.output.contains("shell-went-on"), "{s:?}");
+                if shell.is_none() {
+                    // Run directly, keyward itself dies of the signal. Under
+                    // `dash -c`, whether the shell goes on after its child
+                    // died of SIGINT is the shell's own choice (dash 0.5.12
+                    // does, status 0); what keyward owes it is echo restored,
+                    // asserted above.
+                    assert_eq!(s.status, -signal, "{mode} {shell:?} {args:?}: {s:?}");
+                    assert!(!s.output.contains("shell-went-on"), "{s:?}");
+                }
             }
         }
     }
