@@ -154,13 +154,15 @@ fn kill_loop(db: &Db, op: &str, kills: u64, rng: &mut Rng, done: &dyn Fn() -> i6
     let mut progressed = 0;
     let started = Instant::now();
     let mut last = done();
+    let mut reserve = false;
     while hit < kills {
         assert!(
             started.elapsed() < Duration::from_secs(900),
             "kill loop for {op}: only {hit} kills in 900 s"
         );
         let mut child = db.command(op).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(5 + rng.below(max_ms)));
+        let base = if reserve { 0 } else { 5 };
+        std::thread::sleep(Duration::from_millis(base + rng.below(max_ms)));
         if child.try_wait().unwrap().is_some() {
             // Finished before the kill: the migration is complete.
             let out = child.wait_with_output().unwrap();
@@ -175,7 +177,8 @@ fn kill_loop(db: &Db, op: &str, kills: u64, rng: &mut Rng, done: &dyn Fn() -> i6
             now >= last,
             "{op}: migrated rows went down from {last} to {now}"
         );
-        if now == last {
+        if reserve {
+        } else if now == last {
             max_ms += max_ms / 4 + 5;
         } else {
             progressed += 1;
@@ -188,8 +191,11 @@ fn kill_loop(db: &Db, op: &str, kills: u64, rng: &mut Rng, done: &dyn Fn() -> i6
         // the first batch), so a fast machine cannot finish the migration
         // before every kill has landed.
         let left_kills = i64::try_from(kills - hit).unwrap_or(i64::MAX);
-        if n - now < left_kills.saturating_mul(n / 400) {
-            max_ms = 10;
+        if n - now < left_kills.saturating_mul(n / 200) {
+            // From here on, kills land within 3 ms of the start: during
+            // start-up or the first batch.
+            reserve = true;
+            max_ms = 3;
         }
         last = now;
     }
