@@ -450,17 +450,34 @@ fn argon2_args_error(p: &Argon2Params, e: &keyward_pinhash::Error) -> String {
     }
 }
 
-fn recover_cmd(a: &RecoverArgs) -> CmdResult {
-    // The token first: a missing token or a taken label costs no card try.
-    let into = a.into.open()?;
-    let mut pins = PinSource::new(a.pin_file.as_deref())?;
-    let mut opener = crate::card_location::Opener::new(None, &a.wait);
+/// The set read from cards by [`read_cards`]: the rebuilt key and the first
+/// card's set id and KCV.
+pub(crate) struct ReadSet {
+    pub key: keyward_core::Aes256Key,
+    pub set_id: u16,
+    pub kcv: keyward_core::Kcv,
+}
+
+/// Reads `cards` in order until K are read, as `ceremony recover` and
+/// `ceremony reshare` do: card files and tokens through
+/// `card_location::Opener`, each header shown (`what` names the card, e.g.
+/// "card" or "old card") and warned about, each PIN from `pins` (a token's
+/// by its own rules, a card file's checked for its shape), progress on
+/// stderr.
+pub(crate) fn read_cards(
+    cards: &[PathBuf],
+    pins: &mut PinSource,
+    wait: &crate::card_location::WaitArgs,
+    allow_weak: bool,
+    what: &str,
+) -> Result<ReadSet, Failure> {
+    let mut opener = crate::card_location::Opener::new(None, wait);
     let mut rec = CardRecovery::new();
-    if a.weak_argon2_for_tests {
+    if allow_weak {
         rec.allow_weak_argon2_for_tests();
     }
-    let mut cards_kcv = None;
-    for path in &a.cards {
+    let mut first = None;
+    for path in cards {
         let no = rec.next_number();
         if rec.progress().is_complete() {
             io::note(&format!(
@@ -470,7 +487,7 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
             rec.skip();
             continue;
         }
-        let opened = opener.open(path, no.get(), a.cards.len(), None)?;
+        let opened = opener.open(path, no.get(), cards.len(), None)?;
         let token = opened.token;
         let mut card = opened.store;
         let header = card.read_header().map_err(|error| backup::Error::Card {
@@ -478,11 +495,11 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
             error,
         })?;
         io::note(&format!(
-            "keyward: card {no}: {} (set {:04X})",
+            "keyward: {what} {no}: {} (set {:04X})",
             header.label, header.set_id
         ))?;
-        warn_about(&header, Some(no.get()), a.weak_argon2_for_tests)?;
-        cards_kcv.get_or_insert(header.kcv);
+        warn_about(&header, Some(no.get()), allow_weak)?;
+        first.get_or_insert((header.set_id, header.kcv));
         let pin = crate::card_location::pin_for(
             &*card,
             &format!("PIN for card {no} ({})", header.label),
@@ -498,7 +515,22 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
         io::note(&format!("keyward: {progress}"))?;
     }
     let key = rec.finish()?;
-    if let (Some(into), Some(kcv)) = (into, cards_kcv) {
+    let (set_id, kcv) = first.ok_or_else(|| Failure::Input("no card was read".to_owned()))?;
+    Ok(ReadSet { key, set_id, kcv })
+}
+
+fn recover_cmd(a: &RecoverArgs) -> CmdResult {
+    // The token first: a missing token or a taken label costs no card try.
+    let into = a.into.open()?;
+    let mut pins = PinSource::new(a.pin_file.as_deref())?;
+    let ReadSet { key, kcv, .. } = read_cards(
+        &a.cards,
+        &mut pins,
+        &a.wait,
+        a.weak_argon2_for_tests,
+        "card",
+    )?;
+    if let Some(into) = into {
         return into.create(&keyward_core::AesKey::from(key), kcv);
     }
     io::out_secret(&key.expose_hex())?;

@@ -15,11 +15,12 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use keyward::backup::{self, BackupOptions, CardRecovery, CardStore, FileCard};
-use keyward_core::Aes256Key;
+use keyward::backup::{self, BackupOptions, CardStore, FileCard};
 
 use crate::card_pin::{Pin, PinSource};
-use crate::cmd_ceremony::{EXIT_CODES, NewSet, new_pin, new_set_options, parse_label_prefix};
+use crate::cmd_ceremony::{
+    EXIT_CODES, NewSet, ReadSet, new_pin, new_set_options, parse_label_prefix, read_cards,
+};
 use crate::io::{self, CmdResult, Failure};
 use crate::staging::Staging;
 
@@ -125,62 +126,10 @@ fn new_card_pins(
         .collect()
 }
 
-/// The old set as read: the key, its set id and KCV.
-struct OldSet {
-    key: Aes256Key,
-    set_id: u16,
-    kcv: keyward_core::Kcv,
-}
-
-/// Reads cards in order until K are read (as `ceremony recover`: card
-/// files and tokens through `card_location::Opener`).
-fn read_old_set(a: &ReshareArgs, pins: &mut PinSource) -> Result<OldSet, Failure> {
-    let mut rec = CardRecovery::new();
-    if a.weak_argon2_for_tests {
-        rec.allow_weak_argon2_for_tests();
-    }
-    let mut opener = crate::card_location::Opener::new(None, &a.wait);
-    let mut first = None;
-    for path in &a.cards {
-        let no = rec.next_number();
-        if rec.progress().is_complete() {
-            io::note(&format!(
-                "keyward: card {no} ({}) not needed: enough cards read",
-                path.display()
-            ))?;
-            rec.skip();
-            continue;
-        }
-        let opened = opener.open(path, no.get(), a.cards.len(), None)?;
-        let token = opened.token;
-        let mut card = opened.store;
-        let header = card.read_header().map_err(|error| backup::Error::Card {
-            card: Some(no),
-            error,
-        })?;
-        io::note(&format!(
-            "keyward: old card {no}: {} (set {:04X})",
-            header.label, header.set_id
-        ))?;
-        crate::cmd_ceremony::warn_about(&header, Some(no.get()), a.weak_argon2_for_tests)?;
-        first.get_or_insert((header.set_id, header.kcv));
-        let pin = crate::card_location::pin_for(
-            &*card,
-            &format!("PIN for card {no} ({})", header.label),
-            &mut |p| {
-                if token {
-                    pins.next_token_pin(p)
-                } else {
-                    pins.next(p)
-                }
-            },
-        )?;
-        let progress = rec.add(&mut card, pin.as_deref().map(Vec::as_slice))?;
-        io::note(&format!("keyward: {progress}"))?;
-    }
-    let key = rec.finish()?;
-    let (set_id, kcv) = first.ok_or_else(|| Failure::Input("no card was read".to_owned()))?;
-    Ok(OldSet { key, set_id, kcv })
+/// Reads the old cards in order until K are read (`ceremony recover`'s
+/// reading: card files and tokens).
+fn read_old_set(a: &ReshareArgs, pins: &mut PinSource) -> Result<ReadSet, Failure> {
+    read_cards(&a.cards, pins, &a.wait, a.weak_argon2_for_tests, "old card")
 }
 
 fn card_paths(dir: &Path, n: u8) -> Vec<PathBuf> {
