@@ -92,6 +92,11 @@ pub enum CeremonyCommand {
     /// stdout `KCV XXXXXX` (the same key's), then one line per new card: its
     /// path, a tab, its label. The old set still rebuilds the key until the
     /// key itself is rotated.
+    ///
+    /// With --card CARD (repeated; N = their number) the new set goes onto
+    /// named cards instead of DIR: card file paths and pkcs11: URIs of
+    /// tokens, mixed as needed, checked as `ceremony backup --card` checks
+    /// them, and never a card of the old set.
     Reshare(crate::cmd_reshare::ReshareArgs),
 }
 
@@ -456,6 +461,8 @@ pub(crate) struct ReadSet {
     pub key: keyward_core::Aes256Key,
     pub set_id: u16,
     pub kcv: keyward_core::Kcv,
+    /// What makes each card read the same card (`card_location::Opened`).
+    pub identities: Vec<String>,
 }
 
 /// Reads `cards` in order until K are read, as `ceremony recover` and
@@ -467,11 +474,13 @@ pub(crate) struct ReadSet {
 pub(crate) fn read_cards(
     cards: &[PathBuf],
     pins: &mut PinSource,
+    module: Option<&crate::card_location::ModuleArg>,
     wait: &crate::card_location::WaitArgs,
     allow_weak: bool,
     what: &str,
 ) -> Result<ReadSet, Failure> {
-    let mut opener = crate::card_location::Opener::new(None, wait);
+    let mut opener = crate::card_location::Opener::new(module, wait);
+    let mut identities = Vec::new();
     let mut rec = CardRecovery::new();
     if allow_weak {
         rec.allow_weak_argon2_for_tests();
@@ -489,6 +498,7 @@ pub(crate) fn read_cards(
         }
         let opened = opener.open(path, no.get(), cards.len(), None)?;
         let token = opened.token;
+        identities.push(opened.identity);
         let mut card = opened.store;
         let header = card.read_header().map_err(|error| backup::Error::Card {
             card: Some(no),
@@ -516,7 +526,12 @@ pub(crate) fn read_cards(
     }
     let key = rec.finish()?;
     let (set_id, kcv) = first.ok_or_else(|| Failure::Input("no card was read".to_owned()))?;
-    Ok(ReadSet { key, set_id, kcv })
+    Ok(ReadSet {
+        key,
+        set_id,
+        kcv,
+        identities,
+    })
 }
 
 fn recover_cmd(a: &RecoverArgs) -> CmdResult {
@@ -526,6 +541,7 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
     let ReadSet { key, kcv, .. } = read_cards(
         &a.cards,
         &mut pins,
+        None,
         &a.wait,
         a.weak_argon2_for_tests,
         "card",
@@ -543,36 +559,90 @@ fn recover_cmd(a: &RecoverArgs) -> CmdResult {
 /// there) before any is written; the facade writes and reads back. A card
 /// file gets a new PIN as in `--out` mode; a token keeps its user PIN.
 fn backup_onto_cards(a: &BackupArgs) -> CmdResult {
-    use keyward::backup::{StoreError, WriteMode};
     if a.seal_to.is_set() {
         return Err(Failure::Usage(
             "--recipient/--recipients-file go with --shares/--out (card files), not --card".into(),
         ));
     }
-    let n = u8::try_from(a.card.len())
-        .ok()
-        .filter(|n| *n <= 16)
-        .ok_or_else(|| {
-            Failure::Usage(format!("expected 2 to 16 --card, found {}", a.card.len()))
-        })?;
+    let n = named_card_count(&a.card)?;
     let mut opts = new_set_options(&a.new_set(), n)?;
     if a.replace {
-        opts.write_mode = WriteMode::Replace;
+        opts.write_mode = backup::WriteMode::Replace;
     }
     let mut pins = PinSource::new(a.pin_file.as_deref())?;
-    let mut opener = crate::card_location::Opener::new(Some(&a.module), &a.wait);
-    let mut stores = Vec::with_capacity(a.card.len());
-    let mut card_pins: Vec<Pin> = Vec::with_capacity(a.card.len());
-    let mut seen: Vec<String> = Vec::new();
-    let mut files = 0;
-    for (i, name) in a.card.iter().enumerate() {
-        let no = i + 1;
-        let opened = opener.open(
-            name,
-            no,
-            a.card.len(),
-            Some(&mut |p| pins.next_token_pin(p)),
+    let mut named = open_named_cards(
+        &a.card,
+        &a.module,
+        &a.wait,
+        &opts,
+        a.default_pin,
+        &mut pins,
+        &[],
+    )?;
+    let mut rng = keyward_core::os_rng();
+    let pin_refs: Vec<&[u8]> = named.pins.iter().map(|p| p.as_slice()).collect();
+    let made = backup::create_on_with_pins(&opts, &mut named.stores, &pin_refs, &mut rng)?;
+    io::note(&format!(
+        "keyward: {n} cards written, {} needed; read-back ok: all {} sets of {} cards rebuild the key",
+        a.threshold, made.subsets, a.threshold
+    ))?;
+    if named.files > 0 && a.default_pin {
+        io::note(
+            "keyward: warning: every card file has the default PIN 123456: change it with \
+             `keyward card change-pin CARD`; token cards keep their user PIN",
         )?;
+    }
+    io::out(&format!("KCV {}", made.kcv))?;
+    print_named_cards(&a.card, &named.stores, &opts)
+}
+
+/// N of a new set named by `--card`: 2 to 16 cards.
+pub(crate) fn named_card_count(cards: &[PathBuf]) -> Result<u8, Failure> {
+    u8::try_from(cards.len())
+        .ok()
+        .filter(|n| (2..=16).contains(n))
+        .ok_or_else(|| Failure::Usage(format!("expected 2 to 16 --card, found {}", cards.len())))
+}
+
+/// The cards of a new set named by `--card` (`ceremony backup` and
+/// `ceremony reshare`), opened and ready to be written.
+pub(crate) struct NamedCards {
+    /// One store per `--card`, in order.
+    pub stores: Vec<Box<dyn CardStore>>,
+    /// The PIN each card is written with: a card file's new PIN; empty for
+    /// a token (its own user PIN is used, `CardStore::own_pin`).
+    pub pins: Vec<Pin>,
+    /// How many of them are card files.
+    pub files: usize,
+}
+
+/// Opens the new cards `cards` and checks them before anything is written:
+/// a card named twice, a card that is one of `taken` (identities of cards
+/// that must not be written, e.g. the old set of a reshare), and, unless
+/// `opts.write_mode` is `Replace`, a card that already holds a share are
+/// refused, naming the card. A card file's new PIN comes from `pins` (or is
+/// the default PIN), checked by the new PIN rule as it is entered; a token's
+/// user PIN comes from its URI's pin-source, else from `pins`.
+pub(crate) fn open_named_cards(
+    cards: &[PathBuf],
+    module: &crate::card_location::ModuleArg,
+    wait: &crate::card_location::WaitArgs,
+    opts: &BackupOptions,
+    default_pin: bool,
+    pins: &mut PinSource,
+    taken: &[String],
+) -> Result<NamedCards, Failure> {
+    use keyward::backup::{StoreError, WriteMode};
+    let mut opener = crate::card_location::Opener::new(Some(module), wait);
+    let mut named = NamedCards {
+        stores: Vec::with_capacity(cards.len()),
+        pins: Vec::with_capacity(cards.len()),
+        files: 0,
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for (i, name) in cards.iter().enumerate() {
+        let no = i + 1;
+        let opened = opener.open(name, no, cards.len(), Some(&mut |p| pins.next_token_pin(p)))?;
         if let Some(first) = seen.iter().position(|s| *s == opened.identity) {
             return Err(Failure::Input(format!(
                 "card {no} ({}) is the same card as card {}: one share per card; nothing was written",
@@ -580,24 +650,30 @@ fn backup_onto_cards(a: &BackupArgs) -> CmdResult {
                 first + 1
             )));
         }
+        if taken.contains(&opened.identity) {
+            return Err(Failure::Input(format!(
+                "card {no} ({}) is one of the old set's cards read: the new set goes onto other \
+                 cards; nothing was written",
+                opened.store.describe()
+            )));
+        }
         seen.push(opened.identity);
         if opened.token {
-            // The token's own user PIN is used (CardStore::own_pin).
-            card_pins.push(Pin::new(Vec::new()));
+            named.pins.push(Pin::new(Vec::new()));
         } else {
-            files += 1;
-            let label = opts.label(u8::try_from(no).unwrap_or(n));
-            card_pins.push(if a.default_pin {
+            named.files += 1;
+            let label = opts.label(u8::try_from(no).unwrap_or(opts.shares));
+            named.pins.push(if default_pin {
                 Pin::new(backup::DEFAULT_PIN.to_vec())
             } else {
-                new_pin(&mut pins, &format!("new PIN for card {no} ({label})"))?
+                new_pin(pins, &format!("new PIN for card {no} ({label})"))?
             });
         }
-        stores.push(opened.store);
+        named.stores.push(opened.store);
     }
-    for (i, store) in stores.iter_mut().enumerate() {
-        let no = i + 1;
-        if !a.replace {
+    if opts.write_mode != WriteMode::Replace {
+        for (i, store) in named.stores.iter_mut().enumerate() {
+            let no = i + 1;
             match store.read_header() {
                 Err(StoreError::Empty { .. } | StoreError::Absent { .. }) => {}
                 Ok(h) => {
@@ -617,21 +693,17 @@ fn backup_onto_cards(a: &BackupArgs) -> CmdResult {
             }
         }
     }
-    let mut rng = keyward_core::os_rng();
-    let pin_refs: Vec<&[u8]> = card_pins.iter().map(|p| p.as_slice()).collect();
-    let made = backup::create_on_with_pins(&opts, &mut stores, &pin_refs, &mut rng)?;
-    io::note(&format!(
-        "keyward: {n} cards written, {} needed; read-back ok: all {} sets of {} cards rebuild the key",
-        a.threshold, made.subsets, a.threshold
-    ))?;
-    if files > 0 && a.default_pin {
-        io::note(
-            "keyward: warning: every card file has the default PIN 123456: change it with \
-             `keyward card change-pin CARD`; token cards keep their user PIN",
-        )?;
-    }
-    io::out(&format!("KCV {}", made.kcv))?;
-    for (i, (name, store)) in (1..=n).zip(a.card.iter().zip(&stores)) {
+    Ok(named)
+}
+
+/// One stdout line per card of a set named by `--card`: the card (the path
+/// as given, or the token's description), a tab, its label.
+pub(crate) fn print_named_cards(
+    cards: &[PathBuf],
+    stores: &[Box<dyn CardStore>],
+    opts: &BackupOptions,
+) -> CmdResult {
+    for (i, (name, store)) in (1..=opts.shares).zip(cards.iter().zip(stores)) {
         let shown = if name.to_str().is_some_and(keyward_pkcs11::is_pkcs11_uri) {
             store.describe()
         } else {

@@ -7,7 +7,10 @@
 //! (`cmd_ceremony.rs`: `NewSet`, `new_set_options`, `new_pin`); the new set
 //! is written into a staging directory (`staging.rs`) and moved into place
 //! only after the read-back. Old cards are opened by
-//! `card_location::Opener` (files and `pkcs11:` tokens).
+//! `card_location::Opener` (files and `pkcs11:` tokens). With `--card` the
+//! new set goes onto named cards instead, files and tokens, opened and
+//! checked by `cmd_ceremony::open_named_cards` as `ceremony backup --card`
+//! does (never onto a card of the old set).
 //!
 //! The old set is not touched and still rebuilds the key: only rotating the
 //! key itself retires it.
@@ -15,11 +18,12 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use keyward::backup::{self, BackupOptions, CardStore, FileCard};
+use keyward::backup::{self, BackupOptions, CardStore, FileCard, WriteMode};
 
 use crate::card_pin::{Pin, PinSource};
 use crate::cmd_ceremony::{
-    EXIT_CODES, NewSet, ReadSet, new_pin, new_set_options, parse_label_prefix, read_cards,
+    EXIT_CODES, NewSet, ReadSet, named_card_count, new_pin, new_set_options, open_named_cards,
+    parse_label_prefix, print_named_cards, read_cards,
 };
 use crate::io::{self, CmdResult, Failure};
 use crate::staging::Staging;
@@ -43,14 +47,29 @@ pub struct ReshareArgs {
     #[arg(long, value_parser = clap::value_parser!(u8).range(2..=16))]
     threshold: u8,
     /// Cards in the new set (N, K..=16).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(2..=16))]
-    shares: u8,
+    #[arg(long, value_parser = clap::value_parser!(u8).range(2..=16),
+          required_unless_present = "card", conflicts_with = "card", requires = "out")]
+    shares: Option<u8>,
     /// Directory for the new card files DIR/card-1.kwcard .. DIR/card-N.kwcard
     /// (created if missing; refuses to overwrite). The new set is written
     /// into a private staging directory, read back there, and moved into
     /// DIR only then.
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required_unless_present = "card", conflicts_with = "card")]
+    out: Option<PathBuf>,
+    /// A new card, instead of --shares/--out: a card file path or a pkcs11:
+    /// URI naming a token (one share per token; files and tokens may be
+    /// mixed; never a card of the old set). Repeat for each new card: N is
+    /// the number of --card. A token keeps its user PIN (from its URI's
+    /// pin-source=, else a line of --new-pin-file or stdin, in --card order).
+    #[arg(long, value_name = "CARD")]
+    card: Vec<PathBuf>,
+    /// With --card: replace the share a new card already holds. Without it
+    /// a new card holding a share is refused, naming it, before any is
+    /// written.
+    #[arg(long, requires = "card")]
+    replace: bool,
+    #[command(flatten)]
+    module: crate::card_location::ModuleArg,
     /// Label prefix of the new cards: "PREFIX card i of N" (printable
     /// ASCII; the whole label at most 64 bytes).
     #[arg(long, default_value = "backup", value_parser = parse_label_prefix)]
@@ -100,11 +119,12 @@ impl ReshareArgs {
 /// terminal).
 fn new_card_pins(
     a: &ReshareArgs,
+    shares: u8,
     opts: &BackupOptions,
     old_source: &mut PinSource,
 ) -> Result<Vec<Pin>, Failure> {
     if a.default_pin {
-        return Ok((0..a.shares)
+        return Ok((0..shares)
             .map(|_| Pin::new(backup::DEFAULT_PIN.to_vec()))
             .collect());
     }
@@ -116,7 +136,7 @@ fn new_card_pins(
         }
         None => old_source,
     };
-    (1..=a.shares)
+    (1..=shares)
         .map(|i| {
             new_pin(
                 source,
@@ -129,7 +149,14 @@ fn new_card_pins(
 /// Reads the old cards in order until K are read (`ceremony recover`'s
 /// reading: card files and tokens).
 fn read_old_set(a: &ReshareArgs, pins: &mut PinSource) -> Result<ReadSet, Failure> {
-    read_cards(&a.cards, pins, &a.wait, a.weak_argon2_for_tests, "old card")
+    read_cards(
+        &a.cards,
+        pins,
+        Some(&a.module),
+        &a.wait,
+        a.weak_argon2_for_tests,
+        "old card",
+    )
 }
 
 fn card_paths(dir: &Path, n: u8) -> Vec<PathBuf> {
@@ -143,9 +170,12 @@ fn card_paths(dir: &Path, n: u8) -> Vec<PathBuf> {
 const MAX_WRITES: usize = 4;
 
 pub fn run(a: &ReshareArgs) -> CmdResult {
-    let opts = new_set_options(&a.new_set(), a.shares)?;
-    let names: Vec<String> = (1..=a.shares).map(|i| format!("card-{i}.kwcard")).collect();
-    let paths = card_paths(&a.out, a.shares);
+    let (Some(shares), Some(out)) = (a.shares, a.out.as_deref()) else {
+        return onto_named_cards(a);
+    };
+    let opts = new_set_options(&a.new_set(), shares)?;
+    let names: Vec<String> = (1..=shares).map(|i| format!("card-{i}.kwcard")).collect();
+    let paths = card_paths(out, shares);
     // Checked before any old card is read (the move into place refuses too).
     if let Some(p) = paths.iter().find(|p| std::fs::symlink_metadata(p).is_ok()) {
         return Err(Failure::Input(format!(
@@ -161,9 +191,9 @@ pub fn run(a: &ReshareArgs) -> CmdResult {
     }
     let mut pins = PinSource::new(a.pin_file.as_deref())?;
     let old = read_old_set(a, &mut pins)?;
-    let new_pins = new_card_pins(a, &opts, &mut pins)?;
+    let new_pins = new_card_pins(a, shares, &opts, &mut pins)?;
     let pin_refs: Vec<&[u8]> = new_pins.iter().map(|p| p.as_slice()).collect();
-    let (staging, abandoned) = Staging::new(&a.out).map_err(|e| Failure::Input(e.to_string()))?;
+    let (staging, abandoned) = Staging::new(out).map_err(|e| Failure::Input(e.to_string()))?;
     for dir in abandoned {
         io::note(&format!(
             "keyward: removed {}, left by a ceremony that did not finish (its cards were never handed out)",
@@ -201,6 +231,21 @@ pub fn run(a: &ReshareArgs) -> CmdResult {
     };
     // write_cards stamps the key's own KCV; the read-back compared every
     // subset with it. The old set's KCV must be the same key's.
+    let new_kcv = same_kcv(&old)?;
+    let paths = staging
+        .commit(&names)
+        .map_err(|e| Failure::Input(format!("{e}: no new card was written")))?;
+    done_notes(a, &old, new_set_id, shares, subsets, "new card")?;
+    io::out(&format!("KCV {new_kcv}"))?;
+    for (i, path) in (1..=shares).zip(&paths) {
+        io::out(&format!("{}\t{}", path.display(), opts.label(i)))?;
+    }
+    Ok(())
+}
+
+/// The key's KCV, which must be the old set's: `write_cards` stamps the
+/// key's own KCV and the read-back compared every subset with it.
+fn same_kcv(old: &ReadSet) -> Result<keyward_core::Kcv, Failure> {
     let new_kcv = old.key.kcv();
     if new_kcv.bytes() != old.kcv.bytes() {
         return Err(Failure::Input(format!(
@@ -208,26 +253,102 @@ pub fn run(a: &ReshareArgs) -> CmdResult {
             old.kcv
         )));
     }
-    let paths = staging
-        .commit(&names)
-        .map_err(|e| Failure::Input(format!("{e}: no new card was written")))?;
+    Ok(new_kcv)
+}
+
+/// The closing lines on stderr: the new set, the default-PIN warning, and
+/// that the old set still rebuilds the key.
+fn done_notes(
+    a: &ReshareArgs,
+    old: &ReadSet,
+    new_set_id: u16,
+    shares: u8,
+    subsets: usize,
+    default_pin_cards: &str,
+) -> CmdResult {
     io::note(&format!(
-        "keyward: set {:04X} reshared as set {new_set_id:04X}: {} cards written, {} needed; \
+        "keyward: set {:04X} reshared as set {new_set_id:04X}: {shares} cards written, {} needed; \
          read-back ok: all {subsets} sets of {} cards rebuild the key",
-        old.set_id, a.shares, a.threshold, a.threshold
+        old.set_id, a.threshold, a.threshold
     ))?;
     if a.default_pin {
-        io::note(
-            "keyward: warning: every new card has the default PIN 123456: change it with `keyward card change-pin CARD`",
-        )?;
+        io::note(&format!(
+            "keyward: warning: every {default_pin_cards} has the default PIN 123456: change it with `keyward card change-pin CARD`"
+        ))?;
     }
     io::note(&format!(
         "keyward: the old set {:04X} still rebuilds the same key: destroy its cards, or rotate the key to retire it",
         old.set_id
-    ))?;
-    io::out(&format!("KCV {new_kcv}"))?;
-    for (i, path) in (1..=a.shares).zip(&paths) {
-        io::out(&format!("{}\t{}", path.display(), opts.label(i)))?;
+    ))
+}
+
+/// `reshare --card CARD...`: the new set onto named cards (files and
+/// tokens), each opened and checked before any is written (as `ceremony
+/// backup --card`), none of them a card of the old set. The cards are
+/// written in place (a token cannot be staged), then every K-subset is
+/// read back.
+fn onto_named_cards(a: &ReshareArgs) -> CmdResult {
+    let n = named_card_count(&a.card)?;
+    let mut opts = new_set_options(&a.new_set(), n)?;
+    if a.replace {
+        opts.write_mode = WriteMode::Replace;
     }
-    Ok(())
+    if let Some(c) = a.card.iter().find(|c| a.cards.contains(c)) {
+        return Err(Failure::Usage(format!(
+            "{} is both an old card and a new card",
+            c.display()
+        )));
+    }
+    let mut pins = PinSource::new(a.pin_file.as_deref())?;
+    let old = read_old_set(a, &mut pins)?;
+    let mut file_source;
+    let source = match a.new_pin_file.as_deref() {
+        Some(f) => {
+            file_source = PinSource::new(Some(f))?;
+            &mut file_source
+        }
+        None => &mut pins,
+    };
+    let mut named = open_named_cards(
+        &a.card,
+        &a.module,
+        &a.wait,
+        &opts,
+        a.default_pin,
+        source,
+        &old.identities,
+    )?;
+    let pin_refs: Vec<&[u8]> = named.pins.iter().map(|p| p.as_slice()).collect();
+    let mut rng = keyward_core::os_rng();
+    let mut attempt = 0;
+    let (new_set_id, subsets) = loop {
+        attempt += 1;
+        backup::write_cards_with_pins(&old.key, &opts, &mut named.stores, &pin_refs, &mut rng)?;
+        let header = named
+            .stores
+            .first_mut()
+            .map(|s| s.read_header())
+            .transpose()
+            .map_err(|error| backup::Error::Card { card: None, error })?
+            .ok_or_else(|| Failure::Input("no new card was written".to_owned()))?;
+        if header.set_id == old.set_id {
+            // The cards now hold this attempt's share: the next one replaces it.
+            opts.write_mode = WriteMode::Replace;
+            if attempt < MAX_WRITES {
+                continue;
+            }
+            return Err(Failure::Input(format!(
+                "the new set got the old set id {:04X} {MAX_WRITES} times: the new cards hold \
+                 an unusable set; run the reshare again with --replace",
+                old.set_id
+            )));
+        }
+        let typed: Vec<Option<&[u8]>> = pin_refs.iter().map(|p| Some(*p)).collect();
+        let subsets = backup::verify_read_back_with_pins(&mut named.stores, &typed)?;
+        break (header.set_id, subsets);
+    };
+    let new_kcv = same_kcv(&old)?;
+    done_notes(a, &old, new_set_id, n, subsets, "new card file")?;
+    io::out(&format!("KCV {new_kcv}"))?;
+    print_named_cards(&a.card, &named.stores, &opts)
 }

@@ -368,3 +368,104 @@ fn shares_written_by_pkcs11_tool_are_recovered_by_keyward() {
     );
     assert_eq!(kcv, "KCV 1A0B2D");
 }
+
+/// `ceremony reshare --card`: a 2-of-3 set on tokens becomes a 3-of-4 set on
+/// two fresh tokens and two card files; any 3 new cards rebuild the same
+/// key under a new set id, and an old token named as a new card, or a
+/// fresh token that already holds a share, is refused before anything is
+/// written.
+#[test]
+fn reshare_from_tokens_onto_tokens_and_files() {
+    let Some(hsm) = SoftHsm::new(
+        "cli-tokens-reshare",
+        &["old1", "old2", "old3", "new1", "new2"],
+    ) else {
+        return;
+    };
+    let old: Vec<String> = ["old1", "old2", "old3"]
+        .iter()
+        .map(|t| card(&hsm, t))
+        .collect();
+    let made = ok(backup(&hsm, &[&old[0], &old[1], &old[2]], &[], b""));
+    let kcv = kcv_of(&made);
+    let set_of = |o: &Output| -> String {
+        // "keyward: set XXXX reshared as set YYYY: ..."
+        err(o)
+            .lines()
+            .find(|l| l.contains("reshared as set"))
+            .unwrap()
+            .to_owned()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let f1 = dir.path().join("new-3.kwcard");
+    let f2 = dir.path().join("new-4.kwcard");
+    let (f1s, f2s) = (f1.to_str().unwrap(), f2.to_str().unwrap());
+    let (n1, n2) = (card(&hsm, "new1"), card(&hsm, "new2"));
+    let reshare = |cards: &[&str], extra: &[&str]| {
+        let mut args = vec!["ceremony", "reshare", &old[2], &old[0], "--threshold", "3"];
+        for c in cards {
+            args.extend(["--card", c]);
+        }
+        args.extend(ARGON2);
+        args.extend(extra);
+        run(&hsm, &args, b"")
+    };
+
+    // An old token as a new card: refused, naming it, nothing written.
+    let refused = reshare(&[&n1, &n2, f1s, &old[0]], &[]);
+    assert_eq!(refused.status.code(), Some(2), "{}", err(&refused));
+    assert!(err(&refused).contains("is both an old card and a new card"));
+    let same_token_other_uri = format!(
+        "pkcs11:token=old3?pin-source=file:{}&module-path={}",
+        hsm.pin_file.display(),
+        hsm.module.display()
+    );
+    let refused = reshare(&[&n1, &n2, f1s, &same_token_other_uri], &[]);
+    fails(&refused, "is one of the old set's cards read");
+    assert!(!f1.exists(), "a refused reshare wrote {}", f1.display());
+    assert!(!data_objects(&hsm, "new1", true).contains("Data object"));
+
+    let done = ok(reshare(&[&n1, &n2, f1s, f2s], &[]));
+    assert_eq!(kcv_of(&done), kcv, "the reshared set has another key");
+    let line = set_of(&done);
+    let ids: Vec<&str> = line
+        .split_whitespace()
+        .filter(|w| w.len() >= 4 && w.chars().take(4).all(|c| c.is_ascii_hexdigit()))
+        .collect();
+    assert_eq!(ids.len(), 2, "{line}");
+    assert_ne!(
+        ids[0].trim_end_matches(':'),
+        ids[1].trim_end_matches(':'),
+        "{line}"
+    );
+    assert!(err(&done).contains("all 4 sets of 3 cards rebuild the key"));
+    assert!(err(&done).contains("still rebuilds the same key"));
+    assert!(
+        out(&done).contains("\tbackup card 4 of 4"),
+        "{}",
+        out(&done)
+    );
+
+    // Any 3 of the new cards rebuild the old key; 2 are not enough.
+    let (key_a, kcv_a) = recover(&hsm, &[&n1, &n2, f1s], b"123456\n");
+    let (key_b, kcv_b) = recover(&hsm, &[f2s, &n2, f1s], b"123456\n123456\n");
+    let (old_key, _) = recover(&hsm, &[&old[1], &old[2]], b"");
+    assert_eq!(key_a, old_key);
+    assert_eq!(key_b, old_key);
+    assert_eq!(kcv_a, kcv);
+    assert_eq!(kcv_b, kcv);
+    let short = run(
+        &hsm,
+        &["ceremony", "recover", "--weak-argon2-for-tests", &n1, &n2],
+        b"",
+    );
+    fails(&short, "");
+    assert!(out(&short).is_empty(), "two of three cards printed a key");
+
+    // The new tokens now hold a share: a second reshare onto them is refused
+    // without --replace, and replaces with it.
+    let g1 = dir.path().join("g1.kwcard");
+    let again = reshare(&[&n1, &n2, g1.to_str().unwrap()], &[]);
+    fails(&again, "already holds a share");
+    assert!(!g1.exists());
+}
